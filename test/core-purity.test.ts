@@ -10,7 +10,10 @@ import { describe, it } from 'node:test';
 const forbidden: { pattern: RegExp; what: string }[] = [
   { pattern: /\bDeno\b/, what: 'Deno' },
   { pattern: /\b(window|document|navigator|localStorage|indexedDB|location)\b/, what: 'DOM globals' },
-  { pattern: /\b(setTimeout|setInterval|setImmediate|clearTimeout|clearInterval|queueMicrotask)\b/, what: 'timers' },
+  {
+    pattern: /\b(setTimeout|setInterval|setImmediate|clearTimeout|clearInterval|queueMicrotask)\b/,
+    what: 'timers',
+  },
   { pattern: /\bDate\b/, what: 'Date (time is ticks, injected)' },
   { pattern: /\bMath\.random\b/, what: 'Math.random (randomness is injected)' },
   { pattern: /\bprocess\b/, what: 'process' },
@@ -19,8 +22,9 @@ const forbidden: { pattern: RegExp; what: string }[] = [
 
 /** Blanks comments and string literals so that only code is scanned; import specifiers are kept apart. */
 function codeOnly(source: string): string {
-  return source.replace(/\/\*[\s\S]*?\*\/|\/\/[^\n]*|'(?:\\.|[^'\\\n])*'|"(?:\\.|[^"\\\n])*"|`(?:\\.|[^`\\])*`/g, (m) =>
-    m.replace(/[^\n]/g, ' '),
+  return source.replace(
+    /\/\*[\s\S]*?\*\/|\/\/[^\n]*|'(?:\\.|[^'\\\n])*'|"(?:\\.|[^"\\\n])*"|`(?:\\.|[^`\\])*`/g,
+    (m) => m.replace(/[^\n]/g, ' '),
   );
 }
 
