@@ -28,9 +28,11 @@ function codeOnly(source: string): string {
   );
 }
 
+/** Specifiers of real import/export statements (a statement starts a line; strings and comments don't count). */
 function importSpecifiers(source: string): string[] {
   const specs: string[] = [];
-  for (const m of source.matchAll(/(?:\bfrom\s*|\bimport\s*\(?\s*)['"]([^'"]+)['"]/g)) specs.push(m[1]!);
+  for (const m of source.matchAll(/^\s*(?:import|export)\b[^'"`;]*?\bfrom\s*['"]([^'"]+)['"]/gm)) specs.push(m[1]!);
+  for (const m of source.matchAll(/^\s*import\s*['"]([^'"]+)['"]/gm)) specs.push(m[1]!);
   return specs;
 }
 
@@ -46,6 +48,7 @@ export function violations(file: string, source: string): string[] {
     for (const { pattern, what } of forbidden) {
       if (pattern.test(line)) found.push(`${file}:${i + 1}: uses ${what}`);
     }
+    if (/\bimport\s*\(/.test(line)) found.push(`${file}:${i + 1}: uses a dynamic import`);
   });
   return found;
 }
@@ -79,7 +82,12 @@ describe('core/ purity', () => {
       "const m = await import('ws');",
     ];
     for (const line of bad) assert.notDeepEqual(violations('sample.ts', line), [], line);
-    const ok = ["// Date.now() is not allowed here\nconst s = 'process';", "import { z } from 'zod';"];
+    const ok = [
+      "// Date.now() is not allowed here\nconst s = 'process';",
+      "import { z } from 'zod';",
+      "const message = \"expected a value from 'node:fs'\";",
+      "import {\n  a,\n  b,\n} from './local.ts';",
+    ];
     for (const src of ok) assert.deepEqual(violations('sample.ts', src), [], src);
   });
 });

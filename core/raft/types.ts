@@ -113,6 +113,8 @@ export const MESSAGE_TYPES: readonly MessageType[] = [
  * - heartbeat/heartbeatResponse: commit = min(leader commit, follower match); context = read batch id.
  * - snapshot: snapshot is set.
  * - readIndex/readIndexResponse: entries[0].data = request context; index = the read index (response).
+ * - transferLeader (forwarded by a follower to the leader): context = the transferee's id (UTF-8).
+ * - propose/readIndex (forwarded by a follower): term = 0; they do not depend on the sender's term.
  */
 export interface Message {
   readonly type: MessageType;
@@ -156,6 +158,10 @@ export interface Ready {
   readonly hardState?: HardState;
   readonly entries: readonly Entry[];
   readonly snapshot?: Snapshot;
+  /**
+   * Fsync in step 2: set for entries, a new term or vote, a snapshot, and for a commit index that
+   * conf changes in `committedEntries` depend on (a member must not forget a membership change it applied).
+   */
   readonly mustSync: boolean;
   readonly messages: readonly Message[];
   readonly messagesAfterPersist: readonly Message[];
@@ -179,7 +185,11 @@ export interface Storage {
   snapshot(): Snapshot | StorageError;
 }
 
-export type StorageErrorCode = 'compacted' | 'unavailable' | 'snapshotTemporarilyUnavailable';
+export type StorageErrorCode =
+  | 'compacted'
+  | 'unavailable'
+  | 'snapshotTemporarilyUnavailable'
+  | 'snapshotOutOfDate';
 export interface StorageError {
   readonly storageError: StorageErrorCode;
   readonly message: string;
@@ -217,6 +227,11 @@ export interface RaftConfig {
   readonly maxCommittedSizePerReady?: number;
   readonly preVote: boolean;
   readonly checkQuorum: boolean;
+  /**
+   * Read requests a leader holds at once (waiting for its first commit or for a quorum); beyond it
+   * readIndex fails with 'readIndexLimit'. Default 1024.
+   */
+  readonly maxPendingReadIndexRequests?: number;
   /** Followers refuse to forward proposals to the leader. */
   readonly disableProposalForwarding?: boolean;
   readonly random: Random;

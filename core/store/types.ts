@@ -37,7 +37,7 @@ export interface RangeRequest extends KeySelector {
 export interface RangeResponse {
   /** The store revision the read reflects (the current one, even for a past-revision read). */
   readonly revision: number;
-  /** Keys in ascending order (UTF-16 code unit order equals UTF-8 byte order for our comparison; see keys.ts). */
+  /** Keys in ascending UTF-8 byte order (= code point order, not JS string order; see keys.ts compareKeys). */
   readonly kvs: readonly KeyValue[];
   /** More keys matched than `limit` returned. */
   readonly more: boolean;
@@ -131,6 +131,11 @@ export interface LeaseGrantResponse {
 
 export interface LeaseRevokeRequest {
   readonly id: number;
+  /**
+   * Revoke only if the lease's renewIndex still equals this. The leader's expiry sets it, so that a
+   * keepalive applied after the leader decided to expire the lease wins. Absent = unconditional.
+   */
+  readonly renewIndex?: number;
 }
 
 export interface LeaseRevokeResponse {
@@ -171,6 +176,12 @@ export interface LeaseListResponse {
 export interface LeaseCheckpoint {
   readonly id: number;
   readonly remainingMs: number;
+  /**
+   * The lease's renewIndex (log index of its grant or latest keepalive) when the leader measured
+   * remainingMs. A checkpoint whose renewIndex no longer matches is stale (a keepalive was applied since)
+   * and is ignored, so it cannot shorten a renewed lease.
+   */
+  readonly renewIndex: number;
 }
 
 /**

@@ -1,0 +1,192 @@
+// The watch protocol over one WebSocket (GET /v1/watch): the client creates and cancels any number
+// of watches and asks for progress; the server answers with watch responses and errors. Every
+// message carries the protocol version `v`, checked before anything else.
+
+import type { VaneError } from '../errors.ts';
+import { DEFAULT_LIMITS, type Limits } from '../limits.ts';
+import type { WatchEvent, WatchRequest, WatchResponse } from '../store/types.ts';
+import {
+  type ResponseHeaderJson,
+  type WatchClientMessageJson,
+  type WatchEventJson,
+  type WatchServerMessageJson,
+  watchClientMessageSchema,
+  watchServerMessageSchema,
+} from './client.ts';
+import { encodeErrorBody, vaneErrorOf } from './error-body.ts';
+import { type DecodeError, decodeError, refuse } from './errors.ts';
+import { decodeClientJson, decodeServerJson, RequestChecker, withOptional } from './json-decoding.ts';
+import { decodeKeyValue, encodeKeyValue, encodeResponseHeader, type ResponseMeta } from './kv-codec.ts';
+import type { ValueEncoding } from './text.ts';
+import { PROTOCOL_VERSION } from './version.ts';
+
+export type WatchClientMessage =
+  | {
+      readonly type: 'watchCreate';
+      /** Absent: the server picks the id. */
+      readonly watchId?: number;
+      readonly request: WatchRequest;
+      readonly encoding: ValueEncoding;
+    }
+  | { readonly type: 'watchCancel'; readonly watchId: number }
+  | { readonly type: 'progress' };
+
+export type WatchServerMessage =
+  | { readonly type: 'watchResponse'; readonly header: ResponseHeaderJson; readonly response: WatchResponse }
+  | { readonly type: 'error'; readonly watchId?: number; readonly error: VaneError };
+
+/** The watchId of a progress notification that answers a `progress` message (for every watch at once). */
+export const PROGRESS_WATCH_ID = -1;
+
+// ---- client → server ----
+
+export function decodeWatchClientMessage(
+  json: unknown,
+  limits: Limits = DEFAULT_LIMITS,
+): WatchClientMessage | DecodeError {
+  return decodeClientJson(
+    'watch',
+    json,
+    watchClientMessageSchema,
+    limits,
+    (parsed) => {
+      switch (parsed.type) {
+        case 'watchCancel':
+          return { type: 'watchCancel', watchId: parsed.watchId };
+        case 'progress':
+          return { type: 'progress' };
+        case 'watchCreate': {
+          const encoding = parsed.encoding ?? 'utf8';
+          const check = new RequestChecker('watchCreate', limits, encoding);
+          const filters = parsed.filters ?? [];
+          if (new Set(filters).size !== filters.length) {
+            refuse(decodeError('invalidRequest', 'watchCreate.filters', 'a filter is listed twice'));
+          }
+          const request = withOptional<WatchRequest>(check.selector('', parsed), {
+            startRevision: parsed.startRevision,
+            prevKv: parsed.prevKv,
+            filters: filters.length > 0 ? filters : undefined,
+            progressNotify: parsed.progressNotify,
+          });
+          const create = { type: 'watchCreate' as const, request, encoding };
+          return parsed.watchId === undefined ? create : { ...create, watchId: parsed.watchId };
+        }
+      }
+    },
+    checkVersion,
+  );
+}
+
+export function encodeWatchClientMessage(message: WatchClientMessage): WatchClientMessageJson {
+  switch (message.type) {
+    case 'watchCancel':
+      return { v: PROTOCOL_VERSION, type: 'watchCancel', watchId: message.watchId };
+    case 'progress':
+      return { v: PROTOCOL_VERSION, type: 'progress' };
+    case 'watchCreate': {
+      const { key, rangeEnd, startRevision, prevKv, filters, progressNotify } = message.request;
+      const create = { v: PROTOCOL_VERSION, type: 'watchCreate' as const, key };
+      return withOptional<WatchClientMessageJson>(
+        message.watchId === undefined ? create : { ...create, watchId: message.watchId },
+        {
+          rangeEnd,
+          startRevision,
+          prevKv,
+          filters: filters !== undefined && filters.length > 0 ? [...filters] : undefined,
+          progressNotify,
+          encoding: message.encoding === 'base64' ? 'base64' : undefined,
+        },
+      );
+    }
+  }
+}
+
+// ---- server → client ----
+
+export function encodeWatchResponse(
+  response: WatchResponse,
+  meta: ResponseMeta,
+  encoding: ValueEncoding,
+): WatchServerMessageJson {
+  return withOptional<WatchServerMessageJson>(
+    {
+      v: PROTOCOL_VERSION,
+      type: 'watchResponse',
+      header: encodeResponseHeader(response.revision, meta),
+      watchId: response.watchId,
+      events: response.events.map((event) => encodeWatchEvent(event, encoding)),
+    },
+    {
+      created: response.created,
+      canceled: response.canceled,
+      compactRevision: response.compactRevision,
+      cancelReason: response.cancelReason,
+    },
+  );
+}
+
+/** An error on the watch stream, about one watch (watchId) or the stream as a whole. */
+export function encodeWatchError(error: VaneError, watchId?: number): WatchServerMessageJson {
+  const json = { v: PROTOCOL_VERSION, type: 'error' as const, error: encodeErrorBody(error).error };
+  // Watch id 0 is a valid id, so presence (not truthiness) decides.
+  return watchId === undefined ? json : { ...json, watchId };
+}
+
+function encodeWatchEvent(event: WatchEvent, encoding: ValueEncoding): WatchEventJson {
+  const json = { type: event.type, kv: encodeKeyValue(event.kv, encoding) };
+  return event.prevKv === undefined ? json : { ...json, prevKv: encodeKeyValue(event.prevKv, encoding) };
+}
+
+export function decodeWatchServerMessage(
+  json: unknown,
+  limits: Limits = DEFAULT_LIMITS,
+): WatchServerMessage | DecodeError {
+  return decodeServerJson(
+    'watch',
+    json,
+    watchServerMessageSchema,
+    limits,
+    (parsed) => {
+      if (parsed.type === 'error') {
+        const error = { type: 'error' as const, error: vaneErrorOf(parsed.error) };
+        return parsed.watchId === undefined ? error : { ...error, watchId: parsed.watchId };
+      }
+      const events = parsed.events.map((event, i): WatchEvent => {
+        const where = `watch.events[${i}]`;
+        const kv = decodeKeyValue(event.kv, `${where}.kv`);
+        return event.prevKv === undefined
+          ? { type: event.type, kv }
+          : { type: event.type, kv, prevKv: decodeKeyValue(event.prevKv, `${where}.prevKv`) };
+      });
+      const response = withOptional<WatchResponse>(
+        { watchId: parsed.watchId, revision: parsed.header.revision, events },
+        {
+          created: parsed.created,
+          canceled: parsed.canceled,
+          compactRevision: parsed.compactRevision,
+          cancelReason: parsed.cancelReason,
+        },
+      );
+      return { type: 'watchResponse', header: parsed.header, response };
+    },
+    checkVersion,
+  );
+}
+
+/**
+ * A message of another protocol version is refused as such before its shape is judged, so the
+ * other side learns to upgrade rather than which field it got wrong.
+ */
+function checkVersion(json: unknown): void {
+  if (typeof json !== 'object' || json === null || !('v' in json)) return;
+  const version = (json as { v: unknown }).v;
+  if (typeof version !== 'number' || version === PROTOCOL_VERSION) return;
+  refuse(
+    decodeError(
+      'unsupportedVersion',
+      'watch.v',
+      `protocol version ${version} is not supported; this side speaks version ${PROTOCOL_VERSION}`,
+      { version, supported: PROTOCOL_VERSION },
+    ),
+  );
+}
