@@ -1,0 +1,181 @@
+// A member's configuration: from command-line flags, then VANE_* environment variables, then
+// defaults. Validated once here; everything downstream trusts it.
+import { z } from 'zod';
+
+export interface MemberConfig {
+  /** This member's id in the cluster (unique, never reused). */
+  readonly name: string;
+  readonly dataDir: string;
+  readonly clusterId: string;
+  readonly clusterSecret: string;
+  readonly listenClient: HostPort;
+  readonly listenPeer: HostPort;
+  /** URLs other members and clients use to reach this member. */
+  readonly advertiseClientUrl: string;
+  readonly advertisePeerUrl: string;
+  /** For a new cluster: every founding member's peer URL. Empty when joining or restarting. */
+  readonly initialCluster: ReadonlyMap<string, string>;
+  /** A client URL of a running member, to join an existing cluster after `vane member add`. */
+  readonly join: string | null;
+  readonly tickMs: number;
+  readonly electionTicks: number;
+  readonly heartbeatTicks: number;
+  /** Applied entries between two store snapshots (which allow the WAL to be trimmed). */
+  readonly snapshotEntries: number;
+  readonly quotaBytes: number;
+  /** Keep this many revisions of history (0 = no automatic compaction by count). */
+  readonly autoCompactRevisions: number;
+  readonly corsOrigins: readonly string[];
+  readonly logLevel: 'debug' | 'info' | 'warn' | 'error';
+}
+
+export interface HostPort {
+  readonly host: string;
+  readonly port: number;
+}
+
+export const DEFAULT_CLIENT_PORT = 7379;
+export const DEFAULT_PEER_PORT = 7380;
+
+/** The flags `vane serve` takes; each also reads VANE_<NAME_IN_UPPER_SNAKE>. */
+export const SERVE_FLAGS = {
+  name: 'member name, unique in the cluster (VANE_NAME)',
+  'data-dir': 'data directory (default ./<name>.vane)',
+  'cluster-id': 'cluster id; peers from another cluster are refused (default vane)',
+  'cluster-secret': 'shared secret that peers prove they know (required; VANE_CLUSTER_SECRET)',
+  'listen-client': `client API address host:port (default 127.0.0.1:${DEFAULT_CLIENT_PORT})`,
+  'listen-peer': `peer address host:port (default 127.0.0.1:${DEFAULT_PEER_PORT})`,
+  'advertise-client': 'client URL others use (default http://<listen-client>)',
+  'advertise-peer': 'peer URL others use (default ws://<listen-peer>)',
+  'initial-cluster': 'founding members, name=peerURL,... (new cluster only)',
+  join: 'client URL of a running member, to join after `vane member add`',
+  'tick-ms': 'milliseconds per Raft tick (default 100)',
+  'election-ticks': 'ticks without a leader before an election (default 10)',
+  'heartbeat-ticks': 'ticks between heartbeats (default 1)',
+  'snapshot-entries': 'applied entries between snapshots (default 10000)',
+  'quota-bytes': 'store size limit; writes past it are refused (default 2 GiB)',
+  'auto-compact-revisions': 'keep this many revisions of history (default 10000; 0 = off)',
+  'cors-origins': 'comma-separated origins allowed to call the API from a browser',
+  'log-level': 'debug, info, warn or error (default info)',
+} as const;
+
+export type ServeFlag = keyof typeof SERVE_FLAGS;
+
+const hostPort = z.string().transform((value, ctx): HostPort => {
+  const match = /^(.+):(\d{1,5})$/.exec(value);
+  const port = match ? Number(match[2]) : Number.NaN;
+  if (!match || port > 65535) {
+    ctx.addIssue({ code: 'custom', message: `expected host:port, got '${value}'` });
+    return z.NEVER;
+  }
+  return { host: match[1]!.replace(/^\[(.*)\]$/, '$1'), port };
+});
+
+const positiveInt = (fallback: number) =>
+  z.coerce.number().int('must be a whole number').positive('must be positive').default(fallback);
+
+const schema = z.object({
+  name: z
+    .string({ error: 'is required (--name or VANE_NAME)' })
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, 'must be 1-63 letters, digits, dots, dashes or underscores'),
+  'data-dir': z.string().optional(),
+  'cluster-id': z.string().min(1).max(128).default('vane'),
+  'cluster-secret': z
+    .string({ error: 'is required (--cluster-secret or VANE_CLUSTER_SECRET)' })
+    .min(8, 'must be at least 8 characters'),
+  'listen-client': hostPort.prefault(`127.0.0.1:${DEFAULT_CLIENT_PORT}`),
+  'listen-peer': hostPort.prefault(`127.0.0.1:${DEFAULT_PEER_PORT}`),
+  'advertise-client': z.url().optional(),
+  'advertise-peer': z.url().optional(),
+  'initial-cluster': z.string().optional(),
+  join: z.url().optional(),
+  'tick-ms': positiveInt(100),
+  'election-ticks': positiveInt(10),
+  'heartbeat-ticks': positiveInt(1),
+  'snapshot-entries': positiveInt(10_000),
+  'quota-bytes': positiveInt(2 * 1024 ** 3),
+  'auto-compact-revisions': z.coerce.number().int().nonnegative().default(10_000),
+  'cors-origins': z.string().default(''),
+  'log-level': z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+});
+
+export type RawServeOptions = Partial<Record<ServeFlag, string>>;
+
+export type ConfigResult = { ok: true; config: MemberConfig } | { ok: false; errors: string[] };
+
+/** Flags win over environment variables (VANE_NAME, VANE_CLUSTER_SECRET, ...), which win over defaults. */
+export function resolveConfig(
+  flags: RawServeOptions,
+  env: Readonly<Record<string, string | undefined>>,
+): ConfigResult {
+  const merged: RawServeOptions = {};
+  for (const flag of Object.keys(SERVE_FLAGS) as ServeFlag[]) {
+    const value = flags[flag] ?? env[`VANE_${flag.toUpperCase().replaceAll('-', '_')}`];
+    if (value !== undefined) merged[flag] = value;
+  }
+  const parsed = schema.safeParse(merged);
+  if (!parsed.success) {
+    return { ok: false, errors: parsed.error.issues.map((i) => `--${i.path.join('.')}: ${i.message}`) };
+  }
+  const o = parsed.data;
+  const initial = parseInitialCluster(o['initial-cluster'] ?? '');
+  if (typeof initial === 'string') return { ok: false, errors: [`--initial-cluster: ${initial}`] };
+  const errors: string[] = [];
+  if (initial.size > 0 && !initial.has(o.name)) {
+    errors.push(`--initial-cluster: does not list this member '${o.name}'`);
+  }
+  if (initial.size > 0 && o.join) errors.push('--initial-cluster and --join exclude each other');
+  if (o['heartbeat-ticks'] >= o['election-ticks']) {
+    errors.push('--heartbeat-ticks must be smaller than --election-ticks');
+  }
+  if (errors.length > 0) return { ok: false, errors };
+  const listenPeer = o['listen-peer'];
+  const listenClient = o['listen-client'];
+  return {
+    ok: true,
+    config: {
+      name: o.name,
+      dataDir: o['data-dir'] ?? `./${o.name}.vane`,
+      clusterId: o['cluster-id'],
+      clusterSecret: o['cluster-secret'],
+      listenClient,
+      listenPeer,
+      advertiseClientUrl: o['advertise-client'] ?? `http://${formatHostPort(listenClient)}`,
+      advertisePeerUrl: o['advertise-peer'] ?? initial.get(o.name) ?? `ws://${formatHostPort(listenPeer)}`,
+      initialCluster: initial,
+      join: o.join ?? null,
+      tickMs: o['tick-ms'],
+      electionTicks: o['election-ticks'],
+      heartbeatTicks: o['heartbeat-ticks'],
+      snapshotEntries: o['snapshot-entries'],
+      quotaBytes: o['quota-bytes'],
+      autoCompactRevisions: o['auto-compact-revisions'],
+      corsOrigins: o['cors-origins']
+        .split(',')
+        .map((s) => s.trim())
+        .filter((s) => s.length > 0),
+      logLevel: o['log-level'],
+    },
+  };
+}
+
+export function formatHostPort({ host, port }: HostPort): string {
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
+/** `m1=ws://127.0.0.1:7380,m2=ws://...` → Map, or an error message. */
+export function parseInitialCluster(value: string): Map<string, string> | string {
+  const members = new Map<string, string>();
+  for (const part of value.split(',').map((s) => s.trim())) {
+    if (part === '') continue;
+    const eq = part.indexOf('=');
+    if (eq <= 0) return `expected name=peerURL, got '${part}'`;
+    const name = part.slice(0, eq);
+    const url = part.slice(eq + 1);
+    if (!/^(ws|wss|http|https):\/\/[^/]+/.test(url))
+      return `member '${name}': '${url}' is not a ws:// or http:// URL`;
+    if (members.has(name)) return `member '${name}' is listed twice`;
+    members.set(name, url);
+  }
+  return members;
+}

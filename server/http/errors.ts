@@ -1,0 +1,67 @@
+// The one place where error codes become HTTP statuses. A Record over ErrorCode makes a new code a
+// type error here until someone decides its status.
+import type { Context } from 'hono';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import type { ErrorCode, VaneError } from '../../core/errors.ts';
+import { encodeErrorBody } from '../../core/protocol/index.ts';
+import type { ResponseHeader } from '../member/api.ts';
+import { setHeaderFields } from './reply.ts';
+
+/**
+ * Failures of the HTTP layer itself, which the member never reports: no such route, and a handler
+ * that threw (a bug, logged with its stack).
+ */
+export type HttpErrorCode = 'routeNotFound' | 'internal';
+
+const STATUS_BY_CODE: Readonly<Record<ErrorCode | HttpErrorCode, ContentfulStatusCode>> = {
+  invalidRequest: 400,
+  decodeError: 400,
+  tooManyOperations: 400,
+  duplicateKey: 400,
+  futureRevision: 400,
+  unsupportedVersion: 400,
+  leaseTtlTooLarge: 400,
+  keyNotFound: 404,
+  leaseNotFound: 404,
+  routeNotFound: 404,
+  leaseExists: 409,
+  compacted: 410,
+  requestTooLarge: 413,
+  keyTooLarge: 413,
+  valueTooLarge: 413,
+  notLeader: 421,
+  internal: 500,
+  noLeader: 503,
+  unavailable: 503,
+  proposalDropped: 503,
+  timeout: 504,
+  quotaExceeded: 507,
+};
+
+/** Seconds a client should wait before retrying a request refused with 503. */
+export const RETRY_AFTER_SECONDS = 1;
+
+export function httpStatusOf(code: ErrorCode | HttpErrorCode): ContentfulStatusCode {
+  return STATUS_BY_CODE[code];
+}
+
+/** `{ error: { code, message, details? }, header }`, with the status the code maps to. */
+export function errorResponse(c: Context, error: VaneError, header: ResponseHeader): Response {
+  const status = httpStatusOf(error.code);
+  if (status === 503) c.header('Retry-After', String(RETRY_AFTER_SECONDS));
+  setHeaderFields(c, header);
+  return c.json({ ...encodeErrorBody(error), header }, status);
+}
+
+export function routeNotFoundResponse(c: Context): Response {
+  const code: HttpErrorCode = 'routeNotFound';
+  const message = `no route ${c.req.method} ${c.req.path}; the routes are listed at /v1/openapi.json`;
+  return c.json({ error: { code, message } }, httpStatusOf(code));
+}
+
+/** The member could not be asked for a header here: the failure may be its own. */
+export function internalErrorResponse(c: Context): Response {
+  const code: HttpErrorCode = 'internal';
+  const message = 'the member failed to handle this request (a bug, logged on the member); retrying may work';
+  return c.json({ error: { code, message } }, httpStatusOf(code));
+}

@@ -1,0 +1,419 @@
+// One client's watch WebSocket: many watches multiplexed over one socket. Runtime-neutral: it sees
+// the socket only through ClientSocket, and time only through SessionTimers.
+//
+// Back-pressure: responses are pulled from the member's watches (take) only while the socket's
+// unsent bytes are below pauseBufferedBytes. A client that stops reading therefore stops being
+// pumped, and its watchers fall back to catching up from history inside the store, so neither
+// side's memory grows. If it stays paused longer than slowClientTimeoutMs, or its unsent bytes pass
+// closeBufferedBytes (replies to its own requests still go out while paused), it is disconnected
+// with a close reason saying why; it can reconnect and resume each watch from its last revision.
+import { isVaneError, type VaneError, vaneError } from '../../core/errors.ts';
+import { formatBytes, type Limits } from '../../core/limits.ts';
+import {
+  decodeWatchClientMessage,
+  encodeWatchError,
+  encodeWatchResponse,
+  isDecodeError,
+  PROGRESS_WATCH_ID,
+  parseJsonBody,
+  type ResponseMeta,
+  type ValueEncoding,
+  type WatchClientMessage,
+} from '../../core/protocol/index.ts';
+import type { WatchResponse } from '../../core/store/index.ts';
+import type { Logger } from '../log.ts';
+import type { MemberApi, WatchHandle } from '../member/api.ts';
+import type { Metrics } from '../metrics.ts';
+
+/** The path of the watch WebSocket. */
+export const WATCH_PATH = '/v1/watch';
+
+/** Close code for a client that does not read its responses (reconnect and resume). */
+export const CLOSE_CLIENT_TOO_SLOW = 4001;
+
+/** The socket as the session needs it; each runtime's adapter provides one. */
+export interface ClientSocket {
+  send(text: string): void;
+  close(code: number, reason: string): void;
+  /** Bytes passed to send() and not yet written to the network. */
+  bufferedAmount(): number;
+}
+
+/** What an adapter calls for a socket's incoming messages and its end. */
+export interface WatchSocketListener {
+  receive(text: string): void;
+  closed(): void;
+}
+
+export interface WatchSessionLimits {
+  /** Watches one connection may hold open. */
+  readonly maxWatches: number;
+  /** Bytes in one client message (UTF-8). */
+  readonly maxMessageBytes: number;
+  /** Unsent bytes at which the session stops pulling responses. */
+  readonly pauseBufferedBytes: number;
+  /** Unsent bytes at which the client is disconnected. */
+  readonly closeBufferedBytes: number;
+  /** How long a client may stay paused before it is disconnected. */
+  readonly slowClientTimeoutMs: number;
+  /** How often a paused session looks at the socket again. */
+  readonly pausePollMs: number;
+  /** Responses taken from one watch before the next watch gets a turn. */
+  readonly responsesPerTake: number;
+  /** take() calls in one pump before yielding to other work. */
+  readonly takesPerPump: number;
+}
+
+export const DEFAULT_WATCH_SESSION_LIMITS: WatchSessionLimits = {
+  maxWatches: 1000,
+  maxMessageBytes: 64 * 1024,
+  pauseBufferedBytes: 1024 * 1024,
+  closeBufferedBytes: 16 * 1024 * 1024,
+  slowClientTimeoutMs: 30_000,
+  pausePollMs: 50,
+  responsesPerTake: 16,
+  takesPerPump: 256,
+};
+
+/** Time as the session needs it; tests drive it by hand. */
+export interface SessionTimers {
+  now(): number;
+  /** Runs `task` after `ms`; the returned function cancels it. */
+  after(ms: number, task: () => void): () => void;
+  /** Runs `task` once the current call stack has unwound, before any I/O. */
+  soon(task: () => void): void;
+}
+
+export const systemTimers: SessionTimers = {
+  now: () => Date.now(),
+  after: (ms, task) => {
+    const timer = setTimeout(task, ms);
+    return () => clearTimeout(timer);
+  },
+  soon: (task) => queueMicrotask(task),
+};
+
+export interface WatchSessionOptions {
+  readonly limits: Limits;
+  readonly sessionLimits?: Partial<WatchSessionLimits>;
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+  readonly timers?: SessionTimers;
+}
+
+interface OpenWatch {
+  /** The id the client knows the watch by (the member's handle has its own). */
+  readonly clientId: number;
+  readonly handle: WatchHandle;
+  readonly encoding: ValueEncoding;
+}
+
+export class WatchSession implements WatchSocketListener {
+  readonly #member: MemberApi;
+  readonly #socket: ClientSocket;
+  readonly #limits: Limits;
+  readonly #session: WatchSessionLimits;
+  readonly #logger: Logger;
+  readonly #metrics: Metrics;
+  readonly #timers: SessionTimers;
+  readonly #watches = new Map<number, OpenWatch>();
+  /** Watches whose take() may return something, in the order they get their turn. */
+  readonly #ready = new Set<number>();
+  #open = true;
+  #pumpScheduled = false;
+  /** Since when the socket has been too full to pump, unbroken; undefined while it is not. */
+  #pausedSince: number | undefined;
+  #cancelPoll: (() => void) | undefined;
+  #progressRequested = false;
+  #nextAssignedId = 0;
+
+  constructor(member: MemberApi, socket: ClientSocket, options: WatchSessionOptions) {
+    this.#member = member;
+    this.#socket = socket;
+    this.#limits = options.limits;
+    this.#session = { ...DEFAULT_WATCH_SESSION_LIMITS, ...options.sessionLimits };
+    this.#logger = options.logger;
+    this.#metrics = options.metrics;
+    this.#timers = options.timers ?? systemTimers;
+    if (this.#session.pauseBufferedBytes >= this.#session.closeBufferedBytes) {
+      throw new Error('WatchSession: pauseBufferedBytes must be below closeBufferedBytes');
+    }
+  }
+
+  /** Watches open on this connection. */
+  get watchCount(): number {
+    return this.#watches.size;
+  }
+
+  receive(text: string): void {
+    if (!this.#open) return;
+    const maximum = this.#session.maxMessageBytes;
+    if (exceedsUtf8Bytes(text, maximum)) {
+      this.#sendError(
+        vaneError(
+          'requestTooLarge',
+          `watch message exceeds the ${formatBytes(maximum)} limit (maxWatchMessageBytes); it was ignored`,
+          { limit: 'maxWatchMessageBytes', maximum },
+        ),
+      );
+      return;
+    }
+    const parsed = parseJsonBody(text, this.#limits);
+    if (isDecodeError(parsed)) {
+      this.#sendError(parsed);
+      return;
+    }
+    const message = decodeWatchClientMessage(parsed.value, this.#limits);
+    if (isDecodeError(message)) {
+      this.#sendError(message, watchIdOf(parsed.value));
+      return;
+    }
+    this.#handle(message);
+  }
+
+  closed(): void {
+    if (!this.#open) return;
+    this.#open = false;
+    this.#cancelPoll?.();
+    this.#cancelPoll = undefined;
+    for (const watch of this.#watches.values()) watch.handle.cancel();
+    this.#metrics.addWatchers(-this.#watches.size);
+    this.#watches.clear();
+    this.#ready.clear();
+  }
+
+  #handle(message: WatchClientMessage): void {
+    switch (message.type) {
+      case 'watchCreate':
+        this.#create(message);
+        return;
+      case 'watchCancel':
+        this.#cancel(message.watchId);
+        return;
+      case 'progress':
+        this.#progressRequested = true;
+        this.#schedulePump();
+        return;
+    }
+  }
+
+  #create(message: Extract<WatchClientMessage, { type: 'watchCreate' }>): void {
+    const limit = this.#session.maxWatches;
+    if (this.#watches.size >= limit) {
+      this.#sendError(
+        vaneError(
+          'invalidRequest',
+          `this connection already has ${limit} watches (maxWatchesPerConnection); cancel some, or open another connection`,
+          { limit: 'maxWatchesPerConnection', maximum: limit },
+        ),
+        message.watchId,
+      );
+      return;
+    }
+    if (message.watchId !== undefined && this.#watches.has(message.watchId)) {
+      this.#sendError(
+        vaneError('invalidRequest', `watchId ${message.watchId} is already in use on this connection`),
+        message.watchId,
+      );
+      return;
+    }
+    const clientId = message.watchId ?? this.#assignId();
+    const handle = this.#member.watch(message.request, () => this.#markReady(clientId));
+    if (isVaneError(handle)) {
+      this.#sendError(handle, message.watchId);
+      return;
+    }
+    this.#watches.set(clientId, { clientId, handle, encoding: message.encoding });
+    this.#metrics.addWatchers(1);
+    // A new watch's first response (created) is pending; the member does not signal it.
+    this.#markReady(clientId);
+  }
+
+  #cancel(clientId: number): void {
+    const watch = this.#watches.get(clientId);
+    if (watch === undefined) {
+      this.#sendError(
+        vaneError('invalidRequest', `no watch ${clientId} is open on this connection`),
+        clientId,
+      );
+      return;
+    }
+    watch.handle.cancel();
+    this.#forget(watch);
+    this.#sendControl(
+      encodeWatchResponse(
+        {
+          watchId: clientId,
+          revision: this.#member.header().revision,
+          events: [],
+          canceled: true,
+          cancelReason: 'canceled by the client',
+        },
+        this.#meta(),
+        watch.encoding,
+      ),
+    );
+  }
+
+  #assignId(): number {
+    while (this.#watches.has(this.#nextAssignedId)) this.#nextAssignedId++;
+    return this.#nextAssignedId++;
+  }
+
+  #markReady(clientId: number): void {
+    if (!this.#open || !this.#watches.has(clientId)) return;
+    this.#ready.add(clientId);
+    this.#schedulePump();
+  }
+
+  #schedulePump(): void {
+    if (this.#pumpScheduled || !this.#open) return;
+    this.#pumpScheduled = true;
+    this.#timers.soon(() => {
+      this.#pumpScheduled = false;
+      this.#pump();
+    });
+  }
+
+  /** Moves responses from ready watches to the socket, round-robin, while the socket has room. */
+  #pump(): void {
+    if (!this.#open) return;
+    let takes = 0;
+    while (this.#ready.size > 0) {
+      for (const clientId of [...this.#ready]) {
+        if (!this.#hasRoom()) {
+          this.#pause();
+          return;
+        }
+        // The client is reading: only an unbroken stretch of a full socket counts as too slow.
+        this.#pausedSince = undefined;
+        if (takes === this.#session.takesPerPump) {
+          this.#yield();
+          return;
+        }
+        takes++;
+        const watch = this.#watches.get(clientId);
+        if (watch === undefined) {
+          this.#ready.delete(clientId);
+          continue;
+        }
+        for (const response of watch.handle.take(this.#session.responsesPerTake)) {
+          this.#sendResponse(watch, response);
+        }
+        if (!this.#open) return;
+        if (!watch.handle.ready || !this.#watches.has(clientId)) this.#ready.delete(clientId);
+      }
+    }
+    if (this.#progressRequested) this.#answerProgress();
+  }
+
+  #hasRoom(): boolean {
+    return this.#socket.bufferedAmount() < this.#session.pauseBufferedBytes;
+  }
+
+  /** Stops pumping until the socket drains; disconnects a client that stays full too long. */
+  #pause(): void {
+    const now = this.#timers.now();
+    this.#pausedSince ??= now;
+    const pausedMs = now - this.#pausedSince;
+    if (pausedMs >= this.#session.slowClientTimeoutMs) {
+      this.#logger.warn(
+        { bufferedBytes: this.#socket.bufferedAmount(), pausedMs, watches: this.#watches.size },
+        'watch client too slow; disconnecting',
+      );
+      this.#closeSocket(
+        CLOSE_CLIENT_TOO_SLOW,
+        `too slow: over ${formatBytes(this.#session.pauseBufferedBytes)} unsent for ${Math.round(pausedMs / 1000)} s; reconnect and resume`,
+      );
+      return;
+    }
+    this.#poll();
+  }
+
+  /** Lets other work run before pumping on (a long catch-up must not hold the event loop). */
+  #yield(): void {
+    this.#poll(0);
+  }
+
+  #poll(ms = this.#session.pausePollMs): void {
+    if (this.#cancelPoll !== undefined) return;
+    this.#cancelPoll = this.#timers.after(ms, () => {
+      this.#cancelPoll = undefined;
+      this.#pump();
+    });
+  }
+
+  /**
+   * Answers a progress request once every watch has delivered all it has: each is then caught up
+   * to the member's revision, which one response (watchId -1) reports for all of them.
+   */
+  #answerProgress(): void {
+    this.#progressRequested = false;
+    this.#sendControl(
+      encodeWatchResponse(
+        { watchId: PROGRESS_WATCH_ID, revision: this.#member.header().revision, events: [] },
+        this.#meta(),
+        'utf8',
+      ),
+    );
+  }
+
+  #sendResponse(watch: OpenWatch, response: WatchResponse): void {
+    const json = encodeWatchResponse({ ...response, watchId: watch.clientId }, this.#meta(), watch.encoding);
+    this.#socket.send(JSON.stringify(json));
+    if (response.canceled === true) this.#forget(watch);
+  }
+
+  #sendError(error: VaneError, watchId?: number): void {
+    this.#sendControl(encodeWatchError(error, watchId));
+  }
+
+  /** Replies to the client's own messages go out even while paused, up to closeBufferedBytes. */
+  #sendControl(json: object): void {
+    if (!this.#open) return;
+    if (this.#socket.bufferedAmount() >= this.#session.closeBufferedBytes) {
+      this.#logger.warn(
+        { bufferedBytes: this.#socket.bufferedAmount() },
+        'watch client not reading; disconnecting',
+      );
+      this.#closeSocket(
+        CLOSE_CLIENT_TOO_SLOW,
+        `too slow: over ${formatBytes(this.#session.closeBufferedBytes)} unsent; reconnect and resume`,
+      );
+      return;
+    }
+    this.#socket.send(JSON.stringify(json));
+  }
+
+  #forget(watch: OpenWatch): void {
+    if (this.#watches.delete(watch.clientId)) this.#metrics.addWatchers(-1);
+    this.#ready.delete(watch.clientId);
+  }
+
+  #closeSocket(code: number, reason: string): void {
+    this.closed();
+    this.#socket.close(code, reason);
+  }
+
+  #meta(): ResponseMeta {
+    const header = this.#member.header();
+    return { member: header.member, raftTerm: header.raftTerm };
+  }
+}
+
+/** The watchId a refused message named, so the error can say which watch it is about. */
+function watchIdOf(json: unknown): number | undefined {
+  if (typeof json !== 'object' || json === null) return undefined;
+  const watchId = (json as { watchId?: unknown }).watchId;
+  return typeof watchId === 'number' && Number.isSafeInteger(watchId) && watchId >= 0 ? watchId : undefined;
+}
+
+const utf8 = new TextEncoder();
+
+/** Whether `text` takes more than `limit` bytes as UTF-8; it is encoded only when its length cannot tell. */
+function exceedsUtf8Bytes(text: string, limit: number): boolean {
+  // Each UTF-16 code unit takes 1 to 3 UTF-8 bytes.
+  if (text.length > limit) return true;
+  if (text.length * 3 <= limit) return false;
+  return utf8.encode(text).length > limit;
+}
