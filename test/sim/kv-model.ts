@@ -1,0 +1,62 @@
+// The sequential specification of the simulated clients' key-value operations, one register per
+// key: put, linearizable get, and compare-and-swap (a txn: if value == expected then put).
+import type { Model, Operation } from './linearizability.ts';
+
+export type KvInput =
+  | { readonly kind: 'put'; readonly key: string; readonly value: string }
+  | { readonly kind: 'get'; readonly key: string }
+  /** expected null = the key must be absent. */
+  | { readonly kind: 'cas'; readonly key: string; readonly expected: string | null; readonly value: string };
+
+export type KvOutput =
+  | { readonly kind: 'put' }
+  | { readonly kind: 'get'; readonly value: string | null }
+  | { readonly kind: 'cas'; readonly succeeded: boolean };
+
+export type KvOperation = Operation<KvInput, KvOutput>;
+
+/** The state of one key's register: its value, or null while absent. */
+type Register = string | null;
+
+export const kvModel: Model<Register, KvInput, KvOutput> = {
+  init: () => null,
+  step(state, input, output) {
+    switch (input.kind) {
+      case 'put':
+        return { ok: output === undefined || output.kind === 'put', state: input.value };
+      case 'get':
+        return { ok: output === undefined || (output.kind === 'get' && output.value === state), state };
+      case 'cas': {
+        const matches = state === input.expected;
+        const after = matches ? input.value : state;
+        if (output === undefined) return { ok: true, state: after };
+        return { ok: output.kind === 'cas' && output.succeeded === matches, state: after };
+      }
+    }
+  },
+  partitionKey: (input) => input.key,
+  // A prefix keeps null apart from every string value.
+  stateKey: (state) => (state === null ? '-' : `=${state}`),
+  describeOperation(input, output) {
+    const result = output === undefined ? '?' : describeOutput(output);
+    switch (input.kind) {
+      case 'put':
+        return `put(${input.key}, ${input.value}) -> ${result}`;
+      case 'get':
+        return `get(${input.key}) -> ${result}`;
+      case 'cas':
+        return `cas(${input.key}, ${input.expected ?? 'absent'} => ${input.value}) -> ${result}`;
+    }
+  },
+};
+
+function describeOutput(output: KvOutput): string {
+  switch (output.kind) {
+    case 'put':
+      return 'ok';
+    case 'get':
+      return output.value ?? 'absent';
+    case 'cas':
+      return output.succeeded ? 'swapped' : 'unchanged';
+  }
+}

@@ -1,0 +1,647 @@
+// One simulated run, entirely determined by its seed: the seed picks the options (swarm testing),
+// then drives the network, disks, clocks, crashes, partitions, membership changes, leadership
+// transfers and clients. A safety phase with faults is followed by a liveness phase in which faults
+// heal and the cluster must elect a leader and commit within a bound. Invariants are checked as the
+// run goes; the clients' history is checked for linearizability at the end.
+import type { RaftNode } from '../../core/raft/api.ts';
+import { defaultRaftConfig, MemoryStorage, RawNode } from '../../core/raft/index.ts';
+import type {
+  ConfChange,
+  ConfState,
+  Entry,
+  Message,
+  NodeId,
+  RaftConfig,
+  Role,
+  Storage,
+  UnsafeBugs,
+} from '../../core/raft/types.ts';
+import { MESSAGE_TYPES } from '../../core/raft/types.ts';
+import type { SeededRandom } from '../../core/random.ts';
+import { createRandom } from '../../core/random.ts';
+import { ClientWorkload } from './clients.ts';
+import { Fingerprint } from './fingerprint.ts';
+import { ClusterInvariants, InvariantViolation } from './invariants.ts';
+import { kvModel } from './kv-model.ts';
+import type { AppliedWrite, SimStateMachine } from './kv-state-machine.ts';
+import { encodeClientWrite, KvStateMachine } from './kv-state-machine.ts';
+import { checkOperations } from './linearizability.ts';
+import type { MemberHost } from './member.ts';
+import { Member } from './member.ts';
+import type { LostReason } from './network.ts';
+import { HEALTHY_NETWORK, SimNetwork } from './network.ts';
+import type { SimOptions } from './options.ts';
+import { chooseOptions, describeOptions } from './options.ts';
+
+export interface SimulationConfig {
+  readonly seed: number;
+  readonly unsafeBugs?: UnsafeBugs;
+  /** Receives a line per notable event (crash, partition, election, client operation...). */
+  readonly trace?: (line: string) => void;
+}
+
+export type FailureKind = 'invariant' | 'linearizability' | 'liveness' | 'error';
+
+export interface SimulationFailure {
+  readonly kind: FailureKind;
+  readonly message: string;
+  /** Simulated time units when it was detected. */
+  readonly time: number;
+  readonly details: readonly string[];
+}
+
+export interface SimulationStats {
+  readonly members: number;
+  readonly ticks: number;
+  readonly operations: number;
+  readonly operationsChecked: number;
+  readonly unknownOutcomes: number;
+  readonly elections: number;
+  readonly crashes: number;
+  readonly partitions: number;
+  readonly membershipChanges: number;
+  readonly transfers: number;
+  readonly snapshots: number;
+  readonly committed: number;
+  readonly messages: number;
+  readonly messagesLost: number;
+  /** Invariant checks made (one per Ready, persist, apply and restore). */
+  readonly invariantChecks: number;
+  readonly checkerSteps: number;
+}
+
+export interface SimulationResult {
+  readonly seed: number;
+  readonly options: SimOptions;
+  readonly failure: SimulationFailure | null;
+  readonly stats: SimulationStats;
+  /** A fingerprint of every message sent and entry applied: equal runs have equal hashes. */
+  readonly traceHash: string;
+}
+
+/** Client id 0 is the liveness probe, whose writes go to a key no client uses. */
+const PROBE_CLIENT = 0;
+const PROBE_KEY = '__liveness';
+/** Lines of the failing partition printed with a linearizability failure. */
+const MAX_DETAIL_LINES = 60;
+
+function union(conf: ConfState): Set<NodeId> {
+  return new Set([...conf.voters, ...conf.learners, ...conf.votersOutgoing, ...conf.learnersNext]);
+}
+
+class Simulation implements MemberHost {
+  readonly invariants: ClusterInvariants;
+  private readonly options: SimOptions;
+  private readonly network: SimNetwork;
+  private readonly workload: ClientWorkload;
+  private readonly members = new Map<NodeId, Member<MemoryStorage>>();
+  /** Creation order: every loop over members uses it, so runs are reproducible. */
+  private readonly memberList: Member<MemoryStorage>[] = [];
+  private readonly faultRandom: SeededRandom;
+  private readonly nodeRandom: SeededRandom;
+  private readonly diskRandom: SeededRandom;
+  private readonly fsyncRandom: SeededRandom;
+  private readonly trace: ((line: string) => void) | undefined;
+  private readonly fingerprint = new Fingerprint();
+  /** Each member's last applied membership, to notice when a member is removed. */
+  private readonly appliedMembership = new Map<NodeId, Set<NodeId>>();
+  /**
+   * Members whose removal some member applied, with the configuration that removed them and the
+   * index it took effect at. A removed member keeps running (and voting) until every member of
+   * that configuration applied it too: stopped earlier, it could leave the others unable to commit
+   * the very change that removed it (a leader removing itself, say).
+   */
+  private readonly removals = new Map<NodeId, { members: Set<NodeId>; index: number }>();
+  private lastMemberNumber = 0;
+  private probe: { seq: number; proposedAt: number; refused: boolean; index: number | null } = {
+    seq: 0,
+    proposedAt: -Infinity,
+    refused: false,
+    index: null,
+  };
+  now = 0;
+  private ticks = 0;
+  private elections = 0;
+  private crashes = 0;
+  private partitions = 0;
+  private membershipChanges = 0;
+  private transfers = 0;
+  private snapshots = 0;
+
+  constructor(seed: number, unsafeBugs: UnsafeBugs | undefined, trace: ((line: string) => void) | undefined) {
+    const root = createRandom(seed);
+    this.options = chooseOptions(root.fork(), unsafeBugs);
+    this.faultRandom = root.fork();
+    this.nodeRandom = root.fork();
+    this.diskRandom = root.fork();
+    this.fsyncRandom = root.fork();
+    this.trace = trace;
+    this.network = new SimNetwork(root.fork(), this.options.network, (message, reason) =>
+      this.lost(message, reason),
+    );
+    this.workload = new ClientWorkload(
+      root.fork(),
+      this.options.workload,
+      trace === undefined ? undefined : (line) => trace(`t=${this.now} ${line}`),
+    );
+    this.invariants = new ClusterInvariants(new KvStateMachine().hash());
+  }
+
+  get simOptions(): SimOptions {
+    return this.options;
+  }
+
+  // MemberHost
+
+  createNode(id: NodeId, storage: Storage, applied: number): RaftNode {
+    const o = this.options;
+    const config: RaftConfig = {
+      ...defaultRaftConfig(id, storage, this.nodeRandom.fork()),
+      electionTick: o.electionTick,
+      heartbeatTick: o.heartbeatTick,
+      preVote: o.preVote,
+      checkQuorum: o.checkQuorum,
+      applied,
+      maxInflightMsgs: o.maxInflightMsgs,
+      maxSizePerMsg: o.maxSizePerMsg,
+      ...(o.unsafeBugs === undefined ? {} : { unsafeBugs: o.unsafeBugs }),
+    };
+    this.appliedMembership.set(id, union(storage.initialState().confState));
+    return new RawNode(config);
+  }
+
+  createStateMachine(): SimStateMachine {
+    return new KvStateMachine();
+  }
+
+  send(message: Message): void {
+    this.fingerprint
+      .addWord(MESSAGE_TYPES.indexOf(message.type))
+      .addString(message.from)
+      .addString(message.to)
+      .addNumber(message.term)
+      .addNumber(message.index)
+      .addNumber(message.commit)
+      .addWord(message.entries.length);
+    this.network.send(message, this.now);
+  }
+
+  fsyncLatency(): number {
+    return this.options.fsyncMin + this.fsyncRandom.int(this.options.fsyncMax - this.options.fsyncMin + 1);
+  }
+
+  applied(member: Member, entry: Entry, write: AppliedWrite | null): void {
+    this.fingerprint.addNumber(entry.index).addNumber(entry.term);
+    if (write === null) return;
+    if (write.clientId === PROBE_CLIENT) {
+      this.probe.index ??= entry.index;
+      return;
+    }
+    this.workload.applied(member, write);
+  }
+
+  get tracing(): boolean {
+    return this.trace !== undefined;
+  }
+
+  note(line: string): void {
+    this.trace?.(`t=${this.now} ${line}`);
+  }
+
+  roleChanged(member: Member, role: Role, term: number): void {
+    if (role === 'leader') this.elections++;
+    this.trace?.(`t=${this.now} ${member.id} is ${role} in term ${term}`);
+  }
+
+  membershipApplied(member: Member, confState: ConfState): void {
+    const now = union(confState);
+    const before = this.appliedMembership.get(member.id) ?? new Set<NodeId>();
+    for (const id of before) {
+      if (!now.has(id) && !this.removals.has(id))
+        this.removals.set(id, { members: now, index: member.applied });
+    }
+    this.appliedMembership.set(member.id, now);
+  }
+
+  // Network
+
+  private lost(message: Message, reason: LostReason): void {
+    const sender = this.members.get(message.from);
+    if (sender === undefined) return;
+    if (message.type === 'snapshot')
+      sender.enqueue({ kind: 'snapshotStatus', to: message.to, status: 'failure' });
+    else if (reason === 'partitioned') sender.enqueue({ kind: 'unreachable', to: message.to });
+  }
+
+  private deliver(message: Message): void {
+    const target = this.members.get(message.to);
+    if (target === undefined || !target.isUp) {
+      this.lost(message, 'dropped');
+      return;
+    }
+    target.enqueue({ kind: 'message', message });
+    if (message.type === 'snapshot') {
+      this.members.get(message.from)?.enqueue({ kind: 'snapshotStatus', to: message.to, status: 'finished' });
+    }
+  }
+
+  // Members
+
+  private addMember(id: NodeId, createStorage: () => MemoryStorage): Member<MemoryStorage> {
+    if (this.members.has(id)) throw new Error(`member ${id} exists already`);
+    const member = new Member(id, this, createStorage);
+    this.members.set(id, member);
+    this.memberList.push(member);
+    member.start();
+    return member;
+  }
+
+  bootstrap(): void {
+    const voters = Array.from({ length: this.options.clusterSize }, (_, i) => `n${i + 1}`);
+    this.lastMemberNumber = voters.length;
+    for (const id of voters) this.addMember(id, () => MemoryStorage.bootstrap(voters));
+    this.trace?.(`seed options: ${describeOptions(this.options)}`);
+  }
+
+  private currentLeader(): Member<MemoryStorage> | null {
+    let leader: Member<MemoryStorage> | null = null;
+    for (const member of this.memberList) {
+      if (member.isUp && member.role === 'leader' && (leader === null || member.term > leader.term))
+        leader = member;
+    }
+    return leader;
+  }
+
+  private processRemovals(): void {
+    for (const [id, removal] of this.removals) {
+      const member = this.members.get(id)!;
+      const everyoneKnows = [...removal.members].every((other) => {
+        const m = this.members.get(other);
+        return m?.isUp === true && m.applied >= removal.index;
+      });
+      if (!everyoneKnows) continue;
+      this.removals.delete(id);
+      if (member.state === 'removed') continue;
+      member.remove();
+      this.workload.memberLost(id);
+      this.appliedMembership.delete(id);
+      this.trace?.(`t=${this.now} ${id} removed from the cluster and stopped`);
+    }
+  }
+
+  // Time
+
+  private runTick(): void {
+    this.ticks++;
+    for (let unit = 0; unit < this.options.unitsPerTick; unit++) {
+      for (const message of this.network.deliverDue(this.now)) this.deliver(message);
+      for (const member of this.memberList) {
+        if (unit === 0) member.tick(this.now);
+        member.step(this.now);
+      }
+      this.processRemovals();
+      this.workload.expire(this.now);
+      this.now++;
+    }
+    if (this.options.snapshotEvery > 0) this.takeSnapshots();
+  }
+
+  private takeSnapshots(): void {
+    for (const member of this.memberList) {
+      if (!member.isUp || member.isBusy() || member.isPaused(this.now)) continue;
+      const since = member.applied - member.storage.snapshot().metadata.index;
+      if (since < this.options.snapshotEvery) continue;
+      const index = member.snapshotAndCompact(this.options.snapshotRetain);
+      if (index !== null) {
+        this.snapshots++;
+        this.trace?.(`t=${this.now} ${member.id} snapshots at ${index}`);
+      }
+    }
+  }
+
+  // Faults and administration, decided once per tick during the safety phase
+
+  private injectFaults(): void {
+    const random = this.faultRandom;
+    if (this.network.isPartitioned()) {
+      if (random.chance(this.options.healRate)) {
+        this.network.heal();
+        this.trace?.(`t=${this.now} partition healed`);
+      }
+    } else if (random.chance(this.options.partitionRate)) {
+      this.partition();
+    }
+    const leader = this.currentLeader();
+    if (leader !== null && random.chance(this.options.leaderCrashRate)) this.crash(leader);
+    for (const member of this.memberList) {
+      if (member.isUp && random.chance(this.options.pauseRate)) {
+        const ticks = 1 + random.int(3 * this.options.electionTick);
+        member.pause(this.now + ticks * this.options.unitsPerTick);
+        this.trace?.(`t=${this.now} ${member.id} paused for ${ticks} ticks`);
+      }
+      if (member.state === 'up' && random.chance(this.options.crashRate)) {
+        this.crash(member);
+      } else if (member.state === 'down' && random.chance(this.options.restartRate)) {
+        member.start();
+        this.trace?.(
+          `t=${this.now} ${member.id} restarted at applied ${member.applied}, commit ${member.commitIndex}`,
+        );
+      }
+    }
+  }
+
+  private crash(member: Member<MemoryStorage>): void {
+    const appliedBefore = member.applied;
+    const report = member.crash(this.diskRandom, this.options.tornWriteRate);
+    this.workload.memberLost(member.id);
+    this.crashes++;
+    this.trace?.(
+      `t=${this.now} ${member.id} crashed at applied ${appliedBefore} (lost ${report.lostRecords} unsynced records, tore ${report.tornEntries} entries)`,
+    );
+  }
+
+  private partition(): void {
+    const random = this.faultRandom;
+    const ids = this.memberList.filter((m) => m.state !== 'removed').map((m) => m.id);
+    if (ids.length < 2) return;
+    const leader = this.currentLeader();
+    const kind = random.pick(['split', 'oneWay', 'isolateLeader', 'leaderMute', 'leaderDeaf'] as const);
+    let side: NodeId[];
+    if (leader === null || kind === 'split' || kind === 'oneWay') {
+      const shuffled = [...ids];
+      for (let i = shuffled.length - 1; i > 0; i--) {
+        const j = random.int(i + 1);
+        [shuffled[i], shuffled[j]] = [shuffled[j]!, shuffled[i]!];
+      }
+      side = shuffled.slice(0, 1 + random.int(ids.length - 1));
+    } else {
+      side = [leader.id];
+    }
+    const rest = ids.filter((id) => !side.includes(id));
+    if (kind !== 'leaderDeaf') this.network.block(side, rest);
+    if (kind === 'split' || kind === 'isolateLeader' || kind === 'leaderDeaf') this.network.block(rest, side);
+    this.partitions++;
+    this.trace?.(`t=${this.now} partition (${kind}): [${side.join(',')}] | [${rest.join(',')}]`);
+  }
+
+  private administer(): void {
+    const random = this.faultRandom;
+    if (random.chance(this.options.transferRate)) this.transferLeadership();
+    if (random.chance(this.options.confChangeRate)) this.changeMembership();
+  }
+
+  private transferLeadership(): void {
+    const leader = this.currentLeader();
+    const status = leader?.status();
+    if (leader === null || status === null || status === undefined) return;
+    const candidates = status.confState.voters.filter((id) => id !== leader.id);
+    if (candidates.length === 0) return;
+    const to = this.faultRandom.pick(candidates);
+    leader.enqueue({ kind: 'transfer', to });
+    this.transfers++;
+    this.trace?.(`t=${this.now} ${leader.id} asked to transfer leadership to ${to}`);
+  }
+
+  private changeMembership(): void {
+    const leader = this.currentLeader();
+    if (leader === null) return;
+    leader.enqueue({ kind: 'confChange', plan: (conf) => this.planMembershipChange(leader, conf) });
+  }
+
+  /** One membership change for the configuration the leader holds right now (none while joint). */
+  private planMembershipChange(leader: Member<MemoryStorage>, conf: ConfState): ConfChange | null {
+    const random = this.faultRandom;
+    if (conf.votersOutgoing.length > 0) return null;
+    const choices: ('addLearner' | 'promote' | 'removeVoter' | 'removeLearner' | 'replace')[] = [];
+    if (this.memberList.length < this.options.maxMembers) choices.push('addLearner', 'addLearner');
+    if (conf.learners.length > 0) choices.push('promote', 'removeLearner', 'replace');
+    if (conf.voters.length > 1) choices.push('removeVoter');
+    if (choices.length === 0) return null;
+    let change: ConfChange;
+    switch (random.pick(choices)) {
+      case 'addLearner': {
+        const id = `n${++this.lastMemberNumber}`;
+        this.addMember(id, () => new MemoryStorage());
+        change = { transition: 'auto', changes: [{ kind: 'addLearner', nodeId: id }] };
+        break;
+      }
+      case 'promote':
+        change = { transition: 'auto', changes: [{ kind: 'addVoter', nodeId: random.pick(conf.learners) }] };
+        break;
+      case 'removeLearner':
+        change = {
+          transition: 'auto',
+          changes: [{ kind: 'removeNode', nodeId: random.pick(conf.learners) }],
+        };
+        break;
+      case 'removeVoter':
+        change = { transition: 'auto', changes: [{ kind: 'removeNode', nodeId: random.pick(conf.voters) }] };
+        break;
+      case 'replace':
+        change = {
+          transition: 'auto',
+          changes: [
+            { kind: 'addVoter', nodeId: random.pick(conf.learners) },
+            { kind: 'removeNode', nodeId: random.pick(conf.voters) },
+          ],
+        };
+        break;
+    }
+    this.membershipChanges++;
+    this.trace?.(
+      `t=${this.now} ${leader.id} proposes ${change.changes.map((c) => `${c.kind} ${c.nodeId}`).join(' + ')}`,
+    );
+    return change;
+  }
+
+  // Phases
+
+  runSafetyPhase(): void {
+    for (let tick = 0; tick < this.options.safetyTicks; tick++) {
+      this.injectFaults();
+      this.administer();
+      this.workload.tick(this.now, this.memberList);
+      this.runTick();
+    }
+  }
+
+  /** Faults heal; within the bound a leader must commit a probe write that every member of its configuration applies. */
+  runLivenessPhase(): SimulationFailure | null {
+    this.network.heal();
+    this.network.setFaults(HEALTHY_NETWORK);
+    for (const member of this.memberList) {
+      if (member.state === 'down') member.start();
+      member.pause(-1);
+    }
+    this.trace?.(`t=${this.now} liveness phase: faults healed, every member up`);
+    const retryAfter = 2 * this.options.electionTick;
+    for (let tick = 0; tick < this.options.livenessTicks; tick++) {
+      if (this.converged()) {
+        this.trace?.(`t=${this.now} converged after ${tick} ticks`);
+        return null;
+      }
+      const leader = this.currentLeader();
+      const probeDue = this.probe.refused || tick - this.probe.proposedAt >= retryAfter;
+      if (leader !== null && this.probe.index === null && probeDue) this.proposeProbe(leader, tick);
+      this.runTick();
+    }
+    return {
+      kind: 'liveness',
+      message: `no convergence within ${this.options.livenessTicks} ticks after faults healed`,
+      time: this.now,
+      details: this.memberList.map(
+        (m) =>
+          `${m.id}: ${m.state} ${m.role} term ${m.term} applied ${m.applied} commit ${m.commitIndex} ` +
+          `busy ${m.isBusy()} inputs dropped ${m.droppedInputs}`,
+      ),
+    };
+  }
+
+  private proposeProbe(leader: Member<MemoryStorage>, tick: number): void {
+    const probe = this.probe;
+    probe.seq++;
+    probe.proposedAt = tick;
+    probe.refused = false;
+    const data = encodeClientWrite({
+      clientId: PROBE_CLIENT,
+      seq: probe.seq,
+      input: { kind: 'put', key: PROBE_KEY, value: `probe${probe.seq}` },
+    });
+    leader.enqueue({ kind: 'propose', data, onRefused: () => (probe.refused = true) });
+  }
+
+  private converged(): boolean {
+    const index = this.probe.index;
+    const leader = this.currentLeader();
+    const conf = leader?.status()?.confState;
+    if (index === null || conf === undefined) return false;
+    for (const id of union(conf)) {
+      const member = this.members.get(id);
+      if (member === undefined || !member.isUp || member.applied < index) return false;
+    }
+    return true;
+  }
+
+  checkHistory(): SimulationFailure | null {
+    this.workload.finish();
+    const result = checkOperations(kvModel, this.workload.history);
+    this.checkerSteps = result.steps;
+    if (result.kind === 'ok') return null;
+    if (result.kind === 'unknown') {
+      return {
+        kind: 'linearizability',
+        message: `check gave up: ${result.reason}`,
+        time: this.now,
+        details: [],
+      };
+    }
+    const ops = result.partitionOperations;
+    const describe = (i: number): string => {
+      const op = ops[i]!;
+      const ret = op.return === Infinity ? '∞' : op.return;
+      return `client ${op.clientId} [${op.call}, ${ret}] ${kvModel.describeOperation(op.input, op.output)}`;
+    };
+    const linearized = new Set(result.longestLinearization);
+    const rest = ops
+      .map((_, i) => i)
+      .filter((i) => !linearized.has(i))
+      .sort((a, b) => ops[a]!.call - ops[b]!.call);
+    const details = [
+      `longest linearization: ${linearized.size} operations, ending with`,
+      ...result.longestLinearization.slice(-MAX_DETAIL_LINES / 2).map((i) => `  ${describe(i)}`),
+      `then none of these fits (by call time):`,
+      ...rest.slice(0, MAX_DETAIL_LINES / 2).map((i) => `  ${describe(i)}`),
+    ];
+    return {
+      kind: 'linearizability',
+      message: `history of key ${result.partition} is not linearizable (${ops.length} operations)`,
+      time: this.now,
+      details,
+    };
+  }
+
+  checkerSteps = 0;
+
+  stats(): SimulationStats {
+    return {
+      members: this.memberList.length,
+      ticks: this.ticks,
+      operations: this.workload.stats.issued,
+      operationsChecked: this.workload.history.length,
+      unknownOutcomes: this.workload.stats.unknownApplied + this.workload.stats.unknownNeverApplied,
+      elections: this.elections,
+      crashes: this.crashes,
+      partitions: this.partitions,
+      membershipChanges: this.membershipChanges,
+      transfers: this.transfers,
+      snapshots: this.snapshots,
+      committed: this.invariants.committedCount(),
+      messages: this.network.sent,
+      messagesLost: this.network.lost,
+      invariantChecks: this.invariants.checks,
+      checkerSteps: this.checkerSteps,
+    };
+  }
+
+  traceHash(): string {
+    return this.fingerprint.hex();
+  }
+}
+
+export function runSimulation(config: SimulationConfig): SimulationResult {
+  const sim = new Simulation(config.seed, config.unsafeBugs, config.trace);
+  let failure: SimulationFailure | null = null;
+  try {
+    sim.bootstrap();
+    sim.runSafetyPhase();
+    failure = sim.runLivenessPhase() ?? sim.checkHistory();
+  } catch (error) {
+    failure = describeError(error, sim.now);
+  }
+  return {
+    seed: config.seed,
+    options: sim.simOptions,
+    failure,
+    stats: sim.stats(),
+    traceHash: sim.traceHash(),
+  };
+}
+
+function describeError(error: unknown, time: number): SimulationFailure {
+  if (error instanceof InvariantViolation)
+    return { kind: 'invariant', message: error.message, time, details: [] };
+  if (error instanceof Error) {
+    const frames = (error.stack ?? '')
+      .split('\n')
+      .slice(1, 6)
+      .map((line) => line.trim());
+    return { kind: 'error', message: `${error.name}: ${error.message}`, time, details: frames };
+  }
+  return { kind: 'error', message: String(error), time, details: [] };
+}
+
+/** The one-line outcome of a run; byte-identical for the same seed and code. */
+export function summarize(result: SimulationResult): string {
+  const s = result.stats;
+  const outcome = result.failure === null ? 'ok' : `FAIL ${result.failure.kind} at t=${result.failure.time}`;
+  return (
+    `seed ${result.seed}: ${outcome} members=${s.members} ticks=${s.ticks} ops=${s.operations} ` +
+    `checked=${s.operationsChecked} unknown=${s.unknownOutcomes} elections=${s.elections} crashes=${s.crashes} ` +
+    `partitions=${s.partitions} confChanges=${s.membershipChanges} transfers=${s.transfers} ` +
+    `snapshots=${s.snapshots} committed=${s.committed} messages=${s.messages} search=${s.checkerSteps} ` +
+    `trace=${result.traceHash}`
+  );
+}
+
+/** A failed run in full: summary, what broke, the seed's options and the command that replays it. */
+export function describeFailure(result: SimulationResult, bug?: keyof UnsafeBugs): string {
+  const failure = result.failure;
+  if (failure === null) throw new Error(`seed ${result.seed} did not fail`);
+  return [
+    summarize(result),
+    `  ${failure.message}`,
+    ...failure.details.map((d) => `    ${d}`),
+    `  options: ${describeOptions(result.options)}`,
+    `  reproduce: npm run sim -- --seed ${result.seed}${bug === undefined ? '' : ` --bug ${bug}`} --trace`,
+  ].join('\n');
+}
