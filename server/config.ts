@@ -22,6 +22,8 @@ export interface MemberConfig {
   readonly heartbeatTicks: number;
   /** Applied entries between two store snapshots (which allow the WAL to be trimmed). */
   readonly snapshotEntries: number;
+  /** Entries kept in memory behind a snapshot, so a briefly lagging follower catches up without one. */
+  readonly snapshotCatchupEntries: number;
   readonly quotaBytes: number;
   /** Keep this many revisions of history (0 = no automatic compaction by count). */
   readonly autoCompactRevisions: number;
@@ -53,6 +55,7 @@ export const SERVE_FLAGS = {
   'election-ticks': 'ticks without a leader before an election (default 10)',
   'heartbeat-ticks': 'ticks between heartbeats (default 1)',
   'snapshot-entries': 'applied entries between snapshots (default 10000)',
+  'snapshot-catchup-entries': 'entries kept after a snapshot for lagging followers (default 5000)',
   'quota-bytes': 'store size limit; writes past it are refused (default 2 GiB)',
   'auto-compact-revisions': 'keep this many revisions of history (default 10000; 0 = off)',
   'cors-origins': 'comma-separated origins allowed to call the API from a browser',
@@ -93,6 +96,7 @@ const schema = z.object({
   'election-ticks': positiveInt(10),
   'heartbeat-ticks': positiveInt(1),
   'snapshot-entries': positiveInt(10_000),
+  'snapshot-catchup-entries': positiveInt(5_000),
   'quota-bytes': positiveInt(2 * 1024 ** 3),
   'auto-compact-revisions': z.coerce.number().int().nonnegative().default(10_000),
   'cors-origins': z.string().default(''),
@@ -148,6 +152,7 @@ export function resolveConfig(
       electionTicks: o['election-ticks'],
       heartbeatTicks: o['heartbeat-ticks'],
       snapshotEntries: o['snapshot-entries'],
+      snapshotCatchupEntries: o['snapshot-catchup-entries'],
       quotaBytes: o['quota-bytes'],
       autoCompactRevisions: o['auto-compact-revisions'],
       corsOrigins: o['cors-origins']

@@ -31,7 +31,8 @@ function codeOnly(source: string): string {
 /** Specifiers of real import/export statements (a statement starts a line; strings and comments don't count). */
 function importSpecifiers(source: string): string[] {
   const specs: string[] = [];
-  for (const m of source.matchAll(/^\s*(?:import|export)\b[^'"`;]*?\bfrom\s*['"]([^'"]+)['"]/gm)) specs.push(m[1]!);
+  for (const m of source.matchAll(/^\s*(?:import|export)\b[^'"`;]*?\bfrom\s*['"]([^'"]+)['"]/gm))
+    specs.push(m[1]!);
   for (const m of source.matchAll(/^\s*import\s*['"]([^'"]+)['"]/gm)) specs.push(m[1]!);
   return specs;
 }
@@ -85,7 +86,7 @@ describe('core/ purity', () => {
     const ok = [
       "// Date.now() is not allowed here\nconst s = 'process';",
       "import { z } from 'zod';",
-      "const message = \"expected a value from 'node:fs'\";",
+      'const message = "expected a value from \'node:fs\'";',
       "import {\n  a,\n  b,\n} from './local.ts';",
     ];
     for (const src of ok) assert.deepEqual(violations('sample.ts', src), [], src);

@@ -225,8 +225,9 @@ describe('client JSON decoding', () => {
       key: 'app/',
       rangeEnd: 'app0',
     });
+    // The empty prefix is every key, in etcd's spelling (the store refuses an empty key).
     assert.deepStrictEqual(expectValue(decodeRangeQuery('', { prefix: 'true' })).request, {
-      key: '',
+      key: '\0',
       rangeEnd: '\0',
     });
   });

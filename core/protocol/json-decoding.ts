@@ -8,7 +8,7 @@ import type { KeySelector } from '../store/types.ts';
 import { MAX_REQUEST_ID_BYTES } from './command.ts';
 import { type DecodeError, decodeError, formatPath, limitError, refuse, runDecoder } from './errors.ts';
 import { checkJsonShape } from './json.ts';
-import { ALL_KEYS_FROM, loneSurrogateIndex, prefixEnd, utf8ByteLength } from './keys.ts';
+import { ALL_KEYS_FROM, loneSurrogateIndex, prefixRange, utf8ByteLength } from './keys.ts';
 import { base64DecodedLength, decodeBase64, encodeUtf8, type ValueEncoding } from './text.ts';
 
 /** A client request decoded into the store's types, with the options that travel beside it. */
@@ -138,7 +138,7 @@ export class RequestChecker {
     if (json.prefix === true && json.rangeEnd !== undefined) {
       refuse(decodeError('invalidRequest', this.where(path), 'give either prefix or rangeEnd, not both'));
     }
-    if (json.prefix === true) return { key, rangeEnd: prefixEnd(key) };
+    if (json.prefix === true) return prefixRange(key);
     if (json.rangeEnd !== undefined) {
       if (json.rangeEnd === '') {
         refuse(

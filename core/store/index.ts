@@ -3,7 +3,7 @@
 
 export { type AutoCompactionConfig, AutoCompactor } from './auto-compactor.ts';
 export { DEFAULT_STORE_CONFIG, resolveStoreConfig, type StoreConfig } from './config.ts';
-export { compareKeys, NO_RANGE_END, prefixEnd } from './keys.ts';
+export { compareKeys, NO_RANGE_END, prefixEnd, prefixRange } from './keys.ts';
 export type { Lease, LeaseTable } from './lease-table.ts';
 export { DEFAULT_LESSOR_CONFIG, Lessor, type LessorConfig } from './lessor.ts';
 export { KvStore, MAX_LEASE_CHECKPOINTS, MAX_REQUEST_ID_LENGTH } from './store.ts';

@@ -87,6 +87,13 @@ export function prefixEnd(prefix: string): string {
   return NO_RANGE_END;
 }
 
+/** Every key starting with `prefix`; the empty prefix selects every key ('\0' to '\0', as in etcd). */
+export function prefixRange(prefix: string): { key: string; rangeEnd: string } {
+  return prefix === ''
+    ? { key: NO_RANGE_END, rangeEnd: NO_RANGE_END }
+    : { key: prefix, rangeEnd: prefixEnd(prefix) };
+}
+
 /**
  * A key selection as a half-open interval of sort keys: [low, high), high undefined = unbounded.
  * `single` marks a one-key selection (rangeEnd absent or empty).

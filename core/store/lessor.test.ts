@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { isVaneError } from '../errors.ts';
+import { decodeCommand, encodeCommand } from '../protocol/index.ts';
 import { createRandom } from '../random.ts';
 import { Lessor, type LessorConfig } from './lessor.ts';
 import { KvStore } from './store.ts';
@@ -180,6 +181,22 @@ describe('Lessor', () => {
     assert.equal(c.lessors[0]!.expired(TTL_MS + 400).length, 0, 'waiting for the first');
     const [again] = c.lessors[0]!.expired(TTL_MS + 500);
     assert.deepEqual(again, { op: 'leaseRevoke', request: { id, renewIndex: 1 } });
+  });
+
+  it('checkpoints whole milliseconds, rounded up, under a fractional clock such as performance.now()', () => {
+    const c = new Cluster(1);
+    c.elect(0, 0.25);
+    const id = c.grant();
+    c.tick(0.25);
+    const [command] = c.lessors[0]!.checkpoints(CHECKPOINT_MS + 0.6);
+    assert.ok(command?.op === 'leaseCheckpoint');
+    const remaining = command.checkpoints.find((cp) => cp.id === id)!.remainingMs;
+    assert.ok(Number.isInteger(remaining), `remainingMs ${remaining} is not whole`);
+    assert.ok(remaining >= TTL_MS - CHECKPOINT_MS - 0.6 + 0.25, 'never shorter than the true remainder');
+    assert.ok(
+      !('code' in decodeCommand(encodeCommand({ command }))),
+      'the checkpoint survives the log codec',
+    );
   });
 
   it('reports live remaining time, batches checkpoints, and goes quiet when demoted', () => {

@@ -132,7 +132,8 @@ export class Lessor implements LeaseObserver {
     const due: LeaseCheckpoint[] = [];
     for (const [id, lease] of this.tracked) {
       if (lease.measuredAt >= now || lease.deadline <= now) continue;
-      due.push({ id, remainingMs: lease.deadline - now, renewIndex: lease.renewIndex });
+      // Whole milliseconds, rounded up: the log carries integers, and rounding up never expires a lease early.
+      due.push({ id, remainingMs: Math.ceil(lease.deadline - now), renewIndex: lease.renewIndex });
       lease.measuredAt = now;
     }
     due.sort((a, b) => a.id - b.id);

@@ -54,7 +54,8 @@ export function createApp(member: MemberApi, options: AppOptions): Hono<AppEnv> 
       status,
       ms: Math.round(seconds * 1e4) / 10,
     };
-    if (status >= 500) logger.warn(line, 'request failed');
+    // A 503 from /health is an answer (not ready yet), which load balancers poll for: no warning.
+    if (status >= 500 && route !== '/health') logger.warn(line, 'request failed');
     else logger.debug(line, 'request');
   });
 

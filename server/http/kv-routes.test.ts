@@ -110,6 +110,11 @@ describe('GET /v1/kv/{key}', () => {
       ['app/b', 'app/c', 'apq'],
     );
 
+    const everything = await range(await app.request('/v1/kv/?prefix=true'));
+    assert.ok(
+      everything.response.kvs.length >= prefixed.response.kvs.length,
+      'the empty prefix lists every key',
+    );
     const limited = await range(await app.request('/v1/kv/app%2F?prefix=true&limit=2'));
     assert.equal(limited.response.kvs.length, 2);
     assert.equal(limited.response.more, true);

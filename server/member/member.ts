@@ -1,0 +1,682 @@
+// One Vane member: drives the Raft core (persist, send, apply, advance), hosts the store, and
+// serves the client API's needs (MemberApi). Runtime-neutral: the file system, the peer network
+// and the clock are injected, so Node and Deno members share this file.
+import { isVaneError, type VaneError, vaneError } from '../../core/errors.ts';
+import { decodeConfChange, defaultRaftConfig, MemoryStorage, RawNode } from '../../core/raft/index.ts';
+import type { ConfChange, ConfState, Entry, NodeId, Ready, Snapshot } from '../../core/raft/types.ts';
+import { createRandom } from '../../core/random.ts';
+import { AutoCompactor, KvStore, Lessor } from '../../core/store/index.ts';
+import type {
+  Command,
+  CommandResponse,
+  LeaseListResponse,
+  LeaseTimeToLiveRequest,
+  LeaseTimeToLiveResponse,
+  RangeRequest,
+  RangeResponse,
+  WatchRequest,
+} from '../../core/store/types.ts';
+import type { MemberConfig } from '../config.ts';
+import { coreLogger, type Logger } from '../log.ts';
+import type { Metrics } from '../metrics.ts';
+import { type DataDir, type FileSystem, openDataDir, type ProcessTable } from '../storage/index.ts';
+import { type PeerNetwork, PeerTransport } from '../transport/index.ts';
+import type {
+  Health,
+  MemberApi,
+  MemberInfo,
+  MemberStatus,
+  ReadOptions,
+  ResponseHeader,
+  WatchHandle,
+  WriteOptions,
+} from './api.ts';
+import { decodeMemberEntry, encodeMemberEntry } from './entry.ts';
+import {
+  decodeConfContext,
+  decodeMemberSnapshot,
+  encodeConfContext,
+  encodeMemberSnapshot,
+  MembersTable,
+} from './members-table.ts';
+import { ProposalTracker } from './proposal-tracker.ts';
+import { ReadBatcher } from './read-batcher.ts';
+import { watchStore } from './watch-handle.ts';
+
+export const VANE_VERSION = '0.1.0';
+
+export interface MemberDeps {
+  readonly config: MemberConfig;
+  readonly fs: FileSystem;
+  readonly processes: ProcessTable;
+  readonly network: PeerNetwork;
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+  /** Milliseconds on a monotonic clock. */
+  readonly now: () => number;
+  /** Unpredictable per process (request ids, election jitter seed). */
+  readonly randomSeed: number;
+  /** Called once when the member stops itself (it was removed from the cluster, or hit a fatal error). */
+  readonly onStopped?: (reason: string) => void;
+}
+
+/** Timeouts and bounds of the member's own work. */
+const REQUEST_TIMEOUT_MS = 5_000;
+const MAX_PENDING_WRITES = 10_000;
+const MIN_REVISION_WAIT_MS = 5_000;
+/** A learner is promoted once it is this close to the leader's log. */
+const PROMOTE_WITHIN_ENTRIES = 100;
+
+export class Member implements MemberApi {
+  readonly id: NodeId;
+  private readonly node: RawNode;
+  private readonly storage: MemoryStorage;
+  private readonly store: KvStore;
+  private table: MembersTable;
+  private readonly lessor: Lessor;
+  private readonly transport: PeerTransport;
+  private readonly proposals: ProposalTracker;
+  private readonly reads: ReadBatcher;
+  private readonly appliedWaiters: { revision: number; deadline: number; resolve: (ok: boolean) => void }[] =
+    [];
+  private appliedIndex: number;
+  private snapshotIndex: number;
+  private confState: ConfState;
+  private leader: NodeId | null = null;
+  private lastLeaderContact: number;
+  private draining = false;
+  private stopped = false;
+  private ticker: ReturnType<typeof setInterval> | null = null;
+  private requestSequence = 0;
+  private readonly bootId: string;
+  private attributesPublished = false;
+  /** An applied membership change removed this member. */
+  private removed = false;
+  private stopTimer: ReturnType<typeof setTimeout> | null = null;
+  private readonly autoCompactor: AutoCompactor | null;
+
+  private readonly deps: MemberDeps;
+  /** The port the peer listener got (the configured one, or the OS's pick for port 0). */
+  peerPort = 0;
+  private readonly dataDir: DataDir;
+
+  private constructor(
+    deps: MemberDeps,
+    dataDir: DataDir,
+    recovered: {
+      storage: MemoryStorage;
+      store: KvStore;
+      members: MembersTable;
+      applied: number;
+      conf: ConfState;
+    },
+  ) {
+    const { config, logger } = deps;
+    this.deps = deps;
+    this.dataDir = dataDir;
+    this.id = config.name;
+    this.storage = recovered.storage;
+    this.store = recovered.store;
+    this.table = recovered.members;
+    this.appliedIndex = recovered.applied;
+    this.snapshotIndex = recovered.applied;
+    this.confState = recovered.conf;
+    this.lastLeaderContact = deps.now();
+    const random = createRandom(deps.randomSeed);
+    this.bootId = random.uint32().toString(36);
+    this.node = new RawNode({
+      ...defaultRaftConfig(config.name, this.storage, random),
+      electionTick: config.electionTicks,
+      heartbeatTick: config.heartbeatTicks,
+      applied: recovered.applied,
+      logger: coreLogger(logger),
+    });
+    const electionMs = config.tickMs * config.electionTicks;
+    // Checkpointing every election timeout bounds how much a leader change can extend a lease.
+    this.lessor = new Lessor(this.store, { checkpointIntervalMs: electionMs, revokeRetryMs: 3 * electionMs });
+    this.autoCompactor =
+      config.autoCompactRevisions > 0
+        ? new AutoCompactor({
+            mode: 'revision',
+            retainRevisions: config.autoCompactRevisions,
+            checkIntervalMs: electionMs,
+          })
+        : null;
+    this.proposals = new ProposalTracker({
+      propose: (data) => this.withDrain(() => this.node.propose(data)),
+      retryMs: config.tickMs * config.electionTicks * 2,
+      maxPending: MAX_PENDING_WRITES,
+    });
+    this.reads = new ReadBatcher({
+      issue: (context) => this.withDrain(() => this.node.readIndex(context)),
+      retryMs: config.tickMs * config.electionTicks,
+    });
+    this.transport = new PeerTransport({
+      memberId: config.name,
+      clusterId: config.clusterId,
+      secret: config.clusterSecret,
+      network: deps.network,
+      logger: coreLogger(logger),
+      onMessages: (messages) => {
+        for (const message of messages) {
+          if (message.from === this.leader) this.lastLeaderContact = deps.now();
+          const error = this.node.step(message);
+          if (error && error.code !== 'unknownPeer')
+            logger.debug({ error, from: message.from }, 'peer message refused');
+        }
+        this.scheduleDrain();
+      },
+      onUnreachable: (peer) => this.node.reportUnreachable(peer),
+      onSnapshotStatus: (peer, status) => {
+        this.node.reportSnapshot(peer, status);
+        this.scheduleDrain();
+      },
+      acceptPeer: (peer) => this.table.has(peer),
+    });
+  }
+
+  /** Opens (or creates) the data directory, recovers state, and starts ticking and listening. */
+  static async start(deps: MemberDeps): Promise<Member> {
+    const { config, logger } = deps;
+    const { dataDir, recovered: state } = await openDataDir({
+      dir: config.dataDir,
+      fs: deps.fs,
+      processes: deps.processes,
+      logger: coreLogger(logger),
+    });
+    let storage: MemoryStorage;
+    let store: KvStore;
+    let members: MembersTable;
+    let applied = 0;
+    let conf = state.confState;
+    if (state.snapshot) {
+      const decoded = decodeMemberSnapshot(state.snapshot.data);
+      if (typeof decoded === 'string') throw new Error(`snapshot in ${config.dataDir}: ${decoded}`);
+      const restored = KvStore.restore(decoded.store, { quotaBytes: config.quotaBytes });
+      if (isVaneError(restored)) throw new Error(`snapshot in ${config.dataDir}: ${restored.message}`);
+      store = restored;
+      members = decoded.members;
+      storage = new MemoryStorage();
+      storage.applySnapshot(state.snapshot);
+      applied = state.snapshot.metadata.index;
+      conf = state.snapshot.metadata.confState;
+      logger.info({ index: applied, revision: store.revision }, 'restored from snapshot');
+    } else if (state.entries.length === 0 && state.hardState.term === 0 && config.initialCluster.size > 0) {
+      // A founding member of a new cluster: every founder bootstraps the same configuration.
+      const voters = [...config.initialCluster.keys()].sort();
+      storage = MemoryStorage.bootstrap(voters);
+      store = new KvStore({ quotaBytes: config.quotaBytes });
+      members = new MembersTable();
+      for (const [id, peerUrl] of config.initialCluster) members.set(id, peerUrl);
+      conf = storage.initialState().confState;
+      await dataDir.saveSnapshot(
+        storage.createSnapshot(0, conf, encodeMemberSnapshot(members, store.snapshot())) as Snapshot,
+      );
+      logger.info({ voters }, 'bootstrapped a new cluster');
+    } else {
+      // Restarting without a snapshot, or joining: an empty member learns everything from the leader.
+      storage = new MemoryStorage();
+      store = new KvStore({ quotaBytes: config.quotaBytes });
+      members = new MembersTable();
+      if (config.join) {
+        for (const m of await fetchMembers(config.join)) members.set(m.id, m.peerUrl);
+        logger.info({ join: config.join, members: members.list(conf).map((m) => m.id) }, 'joining a cluster');
+      }
+    }
+    if (state.entries.length > 0) storage.append(state.entries);
+    storage.setHardState(state.hardState);
+    const member = new Member(deps, dataDir, { storage, store, members, applied, conf });
+    await member.listen();
+    return member;
+  }
+
+  private async listen(): Promise<void> {
+    const { config, logger } = this.deps;
+    const listening = await this.transport.start(config.listenPeer.host, config.listenPeer.port);
+    if ('code' in listening) throw new Error(`peer listener: ${listening.message}`);
+    this.peerPort = listening.port;
+    this.transport.setPeers(this.table.peerUrls(this.id));
+    this.ticker = setInterval(() => this.tick(), config.tickMs);
+    logger.info(
+      { peer: config.advertisePeerUrl, peers: [...this.table.peerUrls(this.id).keys()] },
+      'member started',
+    );
+    this.scheduleDrain();
+  }
+
+  // ---- the Raft loop ----
+
+  private withDrain<T>(fn: () => T): T {
+    const result = fn();
+    this.scheduleDrain();
+    return result;
+  }
+
+  private scheduleDrain(): void {
+    if (this.draining || this.stopped) return;
+    this.draining = true;
+    queueMicrotask(() => void this.drain());
+  }
+
+  private async drain(): Promise<void> {
+    try {
+      while (!this.stopped && this.node.hasReady()) {
+        const ready = this.node.ready();
+        await this.handleReady(ready);
+        this.node.advance(ready);
+        this.afterAdvance(ready);
+      }
+    } catch (error) {
+      this.fail(`raft loop: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    } finally {
+      this.draining = false;
+    }
+  }
+
+  private async handleReady(ready: Ready): Promise<void> {
+    const { metrics, now } = this.deps;
+    if (ready.softState) this.onSoftState(ready.softState.leader, ready.softState.role);
+    this.transport.send(ready.messages);
+    if (ready.snapshot) await this.installSnapshot(ready.snapshot);
+    if (ready.entries.length > 0 || ready.hardState) {
+      const started = now();
+      await this.dataDir.save({
+        ...(ready.hardState ? { hardState: ready.hardState } : {}),
+        entries: ready.entries,
+        mustSync: ready.mustSync,
+      });
+      if (ready.mustSync) metrics.observeFsync((now() - started) / 1000);
+      if (ready.entries.length > 0) this.storage.append(ready.entries);
+      if (ready.hardState) this.storage.setHardState(ready.hardState);
+    }
+    this.transport.send(ready.messagesAfterPersist);
+    for (const entry of ready.committedEntries) this.applyEntry(entry);
+    if (ready.committedEntries.length > 0) {
+      this.reads.onApplied(this.appliedIndex);
+      this.wakeRevisionWaiters();
+    }
+    for (const state of ready.readStates) this.reads.onReadState(state, this.appliedIndex, now());
+    const hs = this.node.status().hardState;
+    metrics.setRaftState(hs.term, hs.commit, this.appliedIndex);
+  }
+
+  private afterAdvance(ready: Ready): void {
+    if (ready.committedEntries.some((e) => e.type === 'confChange')) {
+      this.confState = this.node.status().confState;
+      this.transport.setPeers(this.table.peerUrls(this.id));
+      if (this.removed && this.stopTimer === null) {
+        // Linger a little: as leader, this member hands leadership over, and the others may still
+        // need its messages to learn that the change committed (stopping at once can stall them).
+        const lingerMs = 3 * this.deps.config.tickMs * this.deps.config.electionTicks;
+        this.deps.logger.warn({ lingerMs }, 'this member was removed from the cluster; stopping soon');
+        this.stopTimer = setTimeout(() => void this.stop('removed from the cluster'), lingerMs);
+      }
+    }
+    this.maybeSnapshot();
+  }
+
+  private applyEntry(entry: Entry): void {
+    if (entry.index <= this.appliedIndex) return;
+    if (entry.type === 'confChange') {
+      const change = decodeConfChange(entry.data);
+      if ('code' in change) throw new Error(`entry ${entry.index}: ${change.message}`);
+      this.applyConfChangeToTable(change);
+      this.store.markApplied(entry.index);
+    } else {
+      const decoded = decodeMemberEntry(entry.data);
+      if (decoded.kind === 'invalid') throw new Error(`entry ${entry.index}: ${decoded.reason}`);
+      if (decoded.kind === 'command') {
+        const result = this.store.apply(entry.index, decoded.envelope);
+        if (decoded.envelope.requestId !== undefined)
+          this.proposals.applied(decoded.envelope.requestId, result);
+      } else {
+        if (decoded.kind === 'attributes') this.table.setClientUrl(decoded.id, decoded.clientUrl);
+        this.store.markApplied(entry.index);
+      }
+    }
+    this.appliedIndex = entry.index;
+  }
+
+  private applyConfChangeToTable(change: ConfChange): void {
+    const context = decodeConfContext(change.context);
+    for (const single of change.changes) {
+      if (single.kind === 'removeNode' && single.nodeId === this.id) this.removed = true;
+      if (single.kind === 'removeNode') this.table.remove(single.nodeId);
+      else if (context && !this.table.has(single.nodeId)) this.table.set(single.nodeId, context.peerUrl);
+    }
+  }
+
+  private async installSnapshot(snapshot: Snapshot): Promise<void> {
+    const decoded = decodeMemberSnapshot(snapshot.data);
+    if (typeof decoded === 'string') throw new Error(`snapshot from the leader: ${decoded}`);
+    await this.dataDir.save({ snapshot });
+    this.storage.applySnapshot(snapshot);
+    // In place, so open watches catch up from the snapshot (or are cancelled as compacted).
+    const installed = this.store.installSnapshot(decoded.store);
+    if (installed) throw new Error(`snapshot from the leader: ${installed.message}`);
+    this.table = decoded.members;
+    this.appliedIndex = snapshot.metadata.index;
+    this.snapshotIndex = snapshot.metadata.index;
+    this.confState = snapshot.metadata.confState;
+    this.transport.setPeers(this.table.peerUrls(this.id));
+    this.deps.logger.info(
+      { index: snapshot.metadata.index, revision: this.store.revision },
+      'installed a snapshot',
+    );
+  }
+
+  private maybeSnapshot(): void {
+    const { config, logger } = this.deps;
+    if (this.appliedIndex - this.snapshotIndex < config.snapshotEntries) return;
+    const index = this.appliedIndex;
+    const snapshot = this.storage.createSnapshot(
+      index,
+      this.confState,
+      encodeMemberSnapshot(this.table, this.store.snapshot()),
+    );
+    if ('storageError' in snapshot) {
+      logger.warn({ index, error: snapshot.message }, 'snapshot skipped');
+      return;
+    }
+    this.snapshotIndex = index;
+    void this.dataDir.saveSnapshot(snapshot).then(
+      () => {
+        const compactTo = index - config.snapshotCatchupEntries;
+        if (compactTo > this.storage.firstIndex()) {
+          const error = this.storage.compact(compactTo);
+          if (error) logger.warn({ index: compactTo, error: error.message }, 'log compaction refused');
+        }
+        logger.info(
+          { index, revision: this.store.revision, logStartsAt: this.storage.firstIndex() },
+          'snapshot saved',
+        );
+      },
+      (error: unknown) => this.fail(`saving a snapshot: ${String(error)}`),
+    );
+  }
+
+  private onSoftState(leader: NodeId | null, role: string): void {
+    if (leader !== this.leader) {
+      this.deps.logger.info({ leader, role }, leader ? 'leader elected' : 'leader lost');
+      this.deps.metrics.countLeaderChange();
+      this.leader = leader;
+      this.lastLeaderContact = this.deps.now();
+    }
+    if (role === 'leader') this.lessor.promote(this.deps.now());
+    else this.lessor.demote();
+  }
+
+  private tick(): void {
+    if (this.stopped) return;
+    const now = this.deps.now();
+    this.node.tick();
+    this.proposals.tick(now);
+    this.reads.tick(now);
+    this.expireRevisionWaiters(now);
+    this.store.watches.tick(now);
+    if (this.leader === this.id) this.leaderDuties(now);
+    else if (this.leader !== null && !this.attributesPublished) this.publishAttributes();
+    if (this.leader === this.id && !this.attributesPublished) this.publishAttributes();
+    this.scheduleDrain();
+  }
+
+  /** Lease expiry, TTL checkpoints and compaction are decided by the leader and go through the log. */
+  private leaderDuties(now: number): void {
+    for (const command of this.lessor.expired(now)) void this.write(command);
+    for (const command of this.lessor.checkpoints(now)) void this.write(command);
+    const compaction = this.autoCompactor?.due(now, this.store.revision, this.store.compactRevision);
+    if (compaction) void this.write({ op: 'compact', request: compaction });
+    this.maybePromoteLearners();
+  }
+
+  private maybePromoteLearners(): void {
+    const status = this.node.status();
+    if (!status.progress || status.confState.votersOutgoing.length > 0) return;
+    for (const learner of status.confState.learners) {
+      const progress = status.progress.get(learner);
+      if (progress && progress.match + PROMOTE_WITHIN_ENTRIES >= status.lastIndex) {
+        const error = this.node.proposeConfChange({
+          transition: 'auto',
+          changes: [{ kind: 'addVoter', nodeId: learner }],
+        });
+        if (!error)
+          this.deps.logger.info({ learner, match: progress.match }, 'promoting a caught-up learner');
+        return;
+      }
+    }
+  }
+
+  private publishAttributes(): void {
+    const mine = this.table.get(this.id);
+    if (mine && mine.clientUrl === this.deps.config.advertiseClientUrl) {
+      this.attributesPublished = true;
+      return;
+    }
+    if (!mine) return;
+    this.attributesPublished = true;
+    const data = encodeMemberEntry({
+      kind: 'attributes',
+      id: this.id,
+      clientUrl: this.deps.config.advertiseClientUrl,
+    });
+    const error = this.node.propose(data);
+    if (error) this.attributesPublished = false;
+  }
+
+  private fail(reason: string): void {
+    this.deps.logger.error({ reason }, 'member stopping after a fatal error');
+    void this.stop(reason);
+  }
+
+  async stop(reason = 'stopped'): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    if (this.ticker) clearInterval(this.ticker);
+    if (this.stopTimer) clearTimeout(this.stopTimer);
+    const error = vaneError('unavailable', `member ${this.id} is stopping: ${reason}`);
+    this.proposals.failAll(error);
+    this.reads.failAll(error);
+    for (const w of this.appliedWaiters.splice(0)) w.resolve(false);
+    await this.transport.close();
+    await this.dataDir.close();
+    this.deps.onStopped?.(reason);
+  }
+
+  // ---- MemberApi ----
+
+  header(): ResponseHeader {
+    return { revision: this.store.revision, member: this.id, raftTerm: this.node.status().hardState.term };
+  }
+
+  async range(request: RangeRequest, options: ReadOptions = {}): Promise<RangeResponse | VaneError> {
+    if (this.stopped) return vaneError('unavailable', `member ${this.id} is stopped`);
+    if (!options.serializable) {
+      const index = await this.reads.request(this.deps.now(), REQUEST_TIMEOUT_MS);
+      if (isVaneError(index)) return index;
+    }
+    if (options.minRevision !== undefined && this.store.revision < options.minRevision) {
+      const reached = await this.waitForRevision(options.minRevision);
+      if (!reached) {
+        return vaneError(
+          'timeout',
+          `this member did not reach revision ${options.minRevision} within ${MIN_REVISION_WAIT_MS} ms (it is at ${this.store.revision})`,
+          { minRevision: options.minRevision, revision: this.store.revision },
+        );
+      }
+    }
+    return this.store.range(request);
+  }
+
+  write(command: Command, options: WriteOptions = {}): Promise<CommandResponse | VaneError> {
+    if (this.stopped) return Promise.resolve(vaneError('unavailable', `member ${this.id} is stopped`));
+    const requestId = options.requestId ?? `${this.id}.${this.bootId}.${++this.requestSequence}`;
+    const data = encodeMemberEntry({ kind: 'command', envelope: { requestId, command } });
+    if (data.length > this.deps.config.quotaBytes) {
+      return Promise.resolve(vaneError('requestTooLarge', 'the request is larger than the store quota'));
+    }
+    return this.proposals.submit(requestId, data, this.deps.now(), REQUEST_TIMEOUT_MS);
+  }
+
+  async leaseTimeToLive(request: LeaseTimeToLiveRequest): Promise<LeaseTimeToLiveResponse | VaneError> {
+    const index = await this.reads.request(this.deps.now(), REQUEST_TIMEOUT_MS);
+    if (isVaneError(index)) return index;
+    return this.store.leaseTimeToLive(request, this.lessor.remainingMs(request.id, this.deps.now()));
+  }
+
+  async leaseList(): Promise<LeaseListResponse | VaneError> {
+    const index = await this.reads.request(this.deps.now(), REQUEST_TIMEOUT_MS);
+    if (isVaneError(index)) return index;
+    return this.store.leaseList();
+  }
+
+  watch(request: WatchRequest, onReady: () => void): WatchHandle | VaneError {
+    if (this.stopped) return vaneError('unavailable', `member ${this.id} is stopped`);
+    return watchStore(this.store, request, onReady);
+  }
+
+  members(): readonly MemberInfo[] {
+    return this.table.list(this.confState);
+  }
+
+  status(): MemberStatus {
+    const s = this.node.status();
+    const isLearner = s.confState.learners.includes(this.id);
+    return {
+      id: this.id,
+      role: isLearner ? 'learner' : s.role,
+      leader: s.leader,
+      term: s.hardState.term,
+      commitIndex: s.hardState.commit,
+      appliedIndex: this.appliedIndex,
+      revision: this.store.revision,
+      compactRevision: this.store.compactRevision,
+      keys: this.store.keyCount,
+      leaderContactMs: s.role === 'leader' ? 0 : this.deps.now() - this.lastLeaderContact,
+      healthy: this.health().ok,
+      version: VANE_VERSION,
+    };
+  }
+
+  health(): Health {
+    if (this.stopped) return { ok: false, reason: 'stopped' };
+    const s = this.node.status();
+    if (s.leader === null) return { ok: false, reason: 'no leader' };
+    const electionMs = this.deps.config.tickMs * this.deps.config.electionTicks;
+    if (s.role !== 'leader' && this.deps.now() - this.lastLeaderContact > electionMs) {
+      return { ok: false, reason: `no word from the leader for over ${electionMs} ms` };
+    }
+    if (s.hardState.commit - this.appliedIndex > 1000) {
+      return {
+        ok: false,
+        reason: `applying: ${s.hardState.commit - this.appliedIndex} committed entries behind`,
+      };
+    }
+    return { ok: true };
+  }
+
+  async snapshot(): Promise<Uint8Array | VaneError> {
+    const index = await this.reads.request(this.deps.now(), REQUEST_TIMEOUT_MS);
+    if (isVaneError(index)) return index;
+    return this.store.snapshot();
+  }
+
+  async addMember(
+    id: NodeId,
+    peerUrl: string,
+    options: { learner: boolean },
+  ): Promise<MemberInfo[] | VaneError> {
+    if (this.table.has(id)) return vaneError('invalidRequest', `member '${id}' already exists`);
+    return this.changeMembership(
+      {
+        transition: 'auto',
+        changes: [{ kind: options.learner ? 'addLearner' : 'addVoter', nodeId: id }],
+        context: encodeConfContext(peerUrl),
+      },
+      () => this.table.has(id),
+    );
+  }
+
+  async removeMember(id: NodeId): Promise<MemberInfo[] | VaneError> {
+    if (!this.table.has(id)) return vaneError('invalidRequest', `member '${id}' is not in the cluster`);
+    return this.changeMembership(
+      { transition: 'auto', changes: [{ kind: 'removeNode', nodeId: id }] },
+      () => !this.table.has(id),
+    );
+  }
+
+  async promoteMember(id: NodeId): Promise<MemberInfo[] | VaneError> {
+    if (!this.confState.learners.includes(id))
+      return vaneError('invalidRequest', `member '${id}' is not a learner`);
+    return this.changeMembership({ transition: 'auto', changes: [{ kind: 'addVoter', nodeId: id }] }, () =>
+      this.confState.voters.includes(id),
+    );
+  }
+
+  /** Proposes on the leader (conf changes are not forwarded) and waits until this member applied it. */
+  private async changeMembership(change: ConfChange, done: () => boolean): Promise<MemberInfo[] | VaneError> {
+    if (this.leader !== this.id) {
+      const leaderUrl = this.leader ? this.table.get(this.leader)?.clientUrl : undefined;
+      return vaneError(
+        'notLeader',
+        this.leader
+          ? `membership changes go to the leader, ${this.leader}${leaderUrl ? ` at ${leaderUrl}` : ''}`
+          : 'no leader: membership cannot change until one is elected',
+        leaderUrl ? { leader: this.leader ?? '', leaderUrl } : undefined,
+      );
+    }
+    const error = this.withDrain(() => this.node.proposeConfChange(change));
+    if (error)
+      return vaneError(error.code === 'pendingConfChange' ? 'unavailable' : 'invalidRequest', error.message);
+    const deadline = this.deps.now() + REQUEST_TIMEOUT_MS;
+    while (!done()) {
+      if (this.deps.now() > deadline || this.stopped) {
+        return vaneError(
+          'timeout',
+          'the membership change was not applied in time; check `vane member list`',
+        );
+      }
+      await new Promise((resolve) => setTimeout(resolve, this.deps.config.tickMs));
+    }
+    return this.table.list(this.confState);
+  }
+
+  private waitForRevision(revision: number): Promise<boolean> {
+    return new Promise((resolve) => {
+      this.appliedWaiters.push({ revision, deadline: this.deps.now() + MIN_REVISION_WAIT_MS, resolve });
+    });
+  }
+
+  private wakeRevisionWaiters(): void {
+    for (let i = this.appliedWaiters.length - 1; i >= 0; i--) {
+      const w = this.appliedWaiters[i]!;
+      if (this.store.revision >= w.revision) {
+        this.appliedWaiters.splice(i, 1);
+        w.resolve(true);
+      }
+    }
+  }
+
+  private expireRevisionWaiters(now: number): void {
+    for (let i = this.appliedWaiters.length - 1; i >= 0; i--) {
+      const w = this.appliedWaiters[i]!;
+      if (w.deadline <= now) {
+        this.appliedWaiters.splice(i, 1);
+        w.resolve(false);
+      }
+    }
+  }
+
+  /** Peer transport statistics, for /metrics and status. */
+  peerStats(): ReturnType<PeerTransport['stats']> {
+    return this.transport.stats();
+  }
+}
+
+async function fetchMembers(joinUrl: string): Promise<MemberInfo[]> {
+  const url = new URL('/v1/cluster/members', joinUrl);
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`--join ${joinUrl}: GET ${url} answered ${response.status}`);
+  const body = (await response.json()) as { members?: MemberInfo[] };
+  if (!Array.isArray(body.members)) throw new Error(`--join ${joinUrl}: no member list in the answer`);
+  return body.members;
+}
