@@ -1,0 +1,259 @@
+// Real member processes on 127.0.0.1 for the multi-process tests: `node dist/vane.mjs serve` per
+// member, ports from the OS, data under test-output/, logs kept per member. Processes are stopped
+// by their pid. Waits poll a condition with a deadline; nothing sleeps blindly.
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { createWriteStream, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join, resolve } from 'node:path';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+export const VANE_BIN = join(ROOT, 'dist/vane.mjs');
+export const SECRET = 'test-cluster-secret-0123456789';
+
+let built = false;
+/** Builds dist/vane.mjs if a source is newer (scripts/build.mjs decides), once per test process. */
+function buildOnce(): void {
+  if (built) return;
+  execFileSync(process.execPath, [join(ROOT, 'scripts/build.mjs')], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  built = true;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolvePort(port));
+    });
+  });
+}
+
+/** Polls `check` until it returns a value other than undefined, or fails after `timeoutMs` naming `what`. */
+export async function waitFor<T>(
+  what: string,
+  timeoutMs: number,
+  check: () => Promise<T | undefined> | T | undefined,
+): Promise<T> {
+  const deadline = performance.now() + timeoutMs;
+  let lastError: unknown;
+  for (;;) {
+    try {
+      const value = await check();
+      if (value !== undefined) return value;
+    } catch (error) {
+      lastError = error;
+    }
+    if (performance.now() > deadline) {
+      throw new Error(
+        `timed out after ${timeoutMs} ms waiting for ${what}${lastError ? ` (last error: ${String(lastError)})` : ''}`,
+      );
+    }
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+export interface MemberProcess {
+  readonly name: string;
+  readonly clientPort: number;
+  readonly peerPort: number;
+  readonly clientUrl: string;
+  readonly peerUrl: string;
+  readonly dataDir: string;
+  readonly logFile: string;
+  process: ChildProcess | null;
+  /** Extra serve flags (e.g. --join) used on every start. */
+  extraFlags: string[];
+  secret: string;
+}
+
+export interface ClusterOptions {
+  readonly size: number;
+  readonly name: string;
+  readonly tickMs?: number;
+  readonly electionTicks?: number;
+  readonly snapshotEntries?: number;
+  readonly snapshotCatchupEntries?: number;
+  readonly autoCompactRevisions?: number;
+}
+
+export interface JsonResponse {
+  readonly status: number;
+  // biome-ignore lint/suspicious/noExplicitAny: test code reads arbitrary JSON bodies
+  readonly body: any;
+}
+
+export class TestCluster {
+  readonly members: MemberProcess[] = [];
+  readonly dir: string;
+  private readonly options: ClusterOptions;
+
+  private constructor(options: ClusterOptions, dir: string) {
+    this.options = options;
+    this.dir = dir;
+  }
+
+  static async start(options: ClusterOptions): Promise<TestCluster> {
+    buildOnce();
+    const dir = join(ROOT, 'test-output', 'cluster', `${options.name}-${process.pid}`);
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(dir, { recursive: true });
+    const cluster = new TestCluster(options, dir);
+    for (let i = 1; i <= options.size; i++) await cluster.define(`m${i}`);
+    for (const m of cluster.members) cluster.spawn(m, ['--initial-cluster', cluster.initialCluster()]);
+    return cluster;
+  }
+
+  initialCluster(): string {
+    return this.members.map((m) => `${m.name}=${m.peerUrl}`).join(',');
+  }
+
+  /** Reserves ports and a data directory for a member, without starting it. */
+  async define(name: string): Promise<MemberProcess> {
+    const clientPort = await freePort();
+    const peerPort = await freePort();
+    const member: MemberProcess = {
+      name,
+      clientPort,
+      peerPort,
+      clientUrl: `http://127.0.0.1:${clientPort}`,
+      peerUrl: `ws://127.0.0.1:${peerPort}`,
+      dataDir: join(this.dir, name),
+      logFile: join(this.dir, `${name}.log`),
+      process: null,
+      extraFlags: [],
+      secret: SECRET,
+    };
+    this.members.push(member);
+    return member;
+  }
+
+  member(name: string): MemberProcess {
+    const m = this.members.find((x) => x.name === name);
+    if (!m) throw new Error(`no member ${name}`);
+    return m;
+  }
+
+  spawn(m: MemberProcess, flags: string[] = []): void {
+    if (m.process) throw new Error(`${m.name} is already running`);
+    m.extraFlags = flags.length > 0 ? flags : m.extraFlags;
+    const args = [
+      VANE_BIN,
+      'serve',
+      '--name',
+      m.name,
+      '--data-dir',
+      m.dataDir,
+      '--listen-client',
+      `127.0.0.1:${m.clientPort}`,
+      '--listen-peer',
+      `127.0.0.1:${m.peerPort}`,
+      '--advertise-peer',
+      m.peerUrl,
+      '--tick-ms',
+      String(this.options.tickMs ?? 100),
+      '--election-ticks',
+      String(this.options.electionTicks ?? 10),
+      '--snapshot-entries',
+      String(this.options.snapshotEntries ?? 10_000),
+      '--snapshot-catchup-entries',
+      String(this.options.snapshotCatchupEntries ?? 5_000),
+      '--auto-compact-revisions',
+      String(this.options.autoCompactRevisions ?? 10_000),
+      '--log-level',
+      'info',
+      ...m.extraFlags,
+    ];
+    const log = createWriteStream(m.logFile, { flags: 'a' });
+    const child = spawn(process.execPath, args, {
+      env: { ...process.env, VANE_CLUSTER_SECRET: m.secret, VANE_CLUSTER_ID: 'test' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.stdout.pipe(log, { end: false });
+    child.stderr.pipe(log, { end: false });
+    child.on('exit', () => {
+      if (m.process === child) m.process = null;
+    });
+    m.process = child;
+  }
+
+  /** Sends a signal to the member's process by pid and waits for it to exit. */
+  async kill(name: string, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+    const m = this.member(name);
+    const child = m.process;
+    if (!child || child.pid === undefined) return;
+    const exited = new Promise<void>((r) => child.once('exit', () => r()));
+    process.kill(child.pid, signal);
+    await exited;
+    m.process = null;
+  }
+
+  restart(name: string): void {
+    this.spawn(this.member(name));
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.members.filter((m) => m.process).map((m) => this.kill(m.name, 'SIGKILL')));
+  }
+
+  running(): MemberProcess[] {
+    return this.members.filter((m) => m.process !== null);
+  }
+
+  async request(
+    name: string,
+    method: string,
+    path: string,
+    body?: unknown,
+    timeoutMs = 5000,
+  ): Promise<JsonResponse> {
+    const m = this.member(name);
+    const response = await fetch(`${m.clientUrl}${path}`, {
+      method,
+      signal: AbortSignal.timeout(timeoutMs),
+      ...(body === undefined
+        ? {}
+        : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }),
+    });
+    const text = await response.text();
+    return { status: response.status, body: text.length > 0 ? JSON.parse(text) : null };
+  }
+
+  put(name: string, key: string, value: string, timeoutMs?: number): Promise<JsonResponse> {
+    return this.request(name, 'PUT', `/v1/kv/${encodeURIComponent(key)}`, { value }, timeoutMs);
+  }
+
+  get(name: string, key: string, query = ''): Promise<JsonResponse> {
+    return this.request(name, 'GET', `/v1/kv/${encodeURIComponent(key)}${query}`);
+  }
+
+  /** The leader every running member agrees on, once /health is ok on all of them. */
+  async waitForLeader(timeoutMs = 10_000): Promise<string> {
+    return waitFor('a leader that every running member follows', timeoutMs, async () => {
+      const leaders = new Set<string>();
+      for (const m of this.running()) {
+        const health = await this.request(m.name, 'GET', '/health', undefined, 1000);
+        if (health.status !== 200) return undefined;
+        const status = await this.request(m.name, 'GET', '/v1/cluster/status', undefined, 1000);
+        if (!status.body?.leader) return undefined;
+        leaders.add(status.body.leader);
+      }
+      return leaders.size === 1 ? [...leaders][0] : undefined;
+    });
+  }
+
+  /** Waits until the member's log (piped through this process, so slightly behind) has a matching line. */
+  async waitForLog(name: string, pattern: RegExp, timeoutMs = 5000): Promise<void> {
+    await waitFor(`${name} to log ${pattern}`, timeoutMs, () =>
+      pattern.test(readFileSync(this.member(name).logFile, 'utf8')) ? true : undefined,
+    );
+  }
+
+  async status(name: string): Promise<{ leader: string; revision: number; applied: number; role: string }> {
+    const s = await this.request(name, 'GET', '/v1/cluster/status');
+    return s.body;
+  }
+}
