@@ -172,6 +172,36 @@ describe('endpoint failover', () => {
     }
   });
 
+  test('a leader that was named but does not answer is waited out until the members elect another', async () => {
+    const deadLeader = await refusedUrl();
+    const members = { header, members: [] };
+    let asked = 0;
+    // The follower still names the dead leader twice, then (after an election) answers itself.
+    const follower = await serveCanned(() =>
+      ++asked <= 2
+        ? {
+            status: 421,
+            body: {
+              header,
+              error: {
+                code: 'notLeader',
+                message: 'membership changes go to the leader, m3',
+                details: { leader: 'm3', leaderUrl: deadLeader },
+              },
+            },
+          }
+        : { status: 200, body: members },
+    );
+    try {
+      const result = await vane(['member', 'remove', 'm3', '--endpoints', follower.url, '--timeout', '10s']);
+      assert.equal(result.code, 0, result.stderr);
+      assert.match(result.stderr, /has no leader \(an election is running/);
+      assert.equal(asked, 3);
+    } finally {
+      await follower.close();
+    }
+  });
+
   test('a request that takes long gets a note saying which member it waits for and for what', async () => {
     const slow = await serveCanned(() => ({ status: 200, body: rangeAnswer, delayMs: 300 }));
     const notes: string[] = [];

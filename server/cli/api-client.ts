@@ -3,7 +3,7 @@
 // on stderr what it waits for; membership changes follow a notLeader answer to the leader. Writes
 // carry an Idempotency-Key, so a retry on another member after a timeout applies them once.
 import { randomUUID } from 'node:crypto';
-import type { ErrorCode, VaneError } from '../../core/errors.ts';
+import { type ErrorCode, type VaneError, vaneError } from '../../core/errors.ts';
 import { decodeErrorBody, isDecodeError } from '../../core/protocol/index.ts';
 import { CliError, EXIT_INTERRUPTED } from './command.ts';
 import { formatDuration, sleep } from './sleep.ts';
@@ -138,11 +138,12 @@ export class ApiClient {
     const idempotencyKey = call.write ? randomUUID() : undefined;
     let backoff = this.options.initialBackoffMs ?? DEFAULT_INITIAL_BACKOFF_MS;
     let lastNoteAt = Number.NEGATIVE_INFINITY;
-    let hops = 0;
+    const redirectedTo = new Set<string>();
     /** The last "ask again shortly" answer: once the cluster has said it is busy, it is waited for. */
     let waiting: { readonly endpoint: string; readonly error: VaneError } | null = null;
     for (let round = 0; ; round++) {
       const failures: Failure[] = [];
+      let hops = 0;
       const queue = this.order(round);
       const tried = new Set<string>();
       while (queue.length > 0) {
@@ -159,6 +160,13 @@ export class ApiClient {
         );
         if (attempt.kind === 'unreachable') {
           failures.push({ endpoint, reason: attempt.reason });
+          // The leader a member named is gone: the others have not noticed yet, and will elect another.
+          if (redirectedTo.has(endpoint)) {
+            waiting = {
+              endpoint,
+              error: vaneError('noLeader', `the leader the cluster named (${endpoint}) does not answer`),
+            };
+          }
           continue;
         }
         const { response } = attempt;
@@ -172,6 +180,7 @@ export class ApiClient {
             hops++;
             this.options.note(`${endpoint} is not the leader; asking the leader at ${leaderUrl}`);
             tried.delete(leaderUrl);
+            redirectedTo.add(leaderUrl);
             queue.unshift(leaderUrl);
             continue;
           }

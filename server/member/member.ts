@@ -434,7 +434,14 @@ export class Member implements MemberApi {
     if (!status.progress || status.confState.votersOutgoing.length > 0) return;
     for (const learner of status.confState.learners) {
       const progress = status.progress.get(learner);
-      if (progress && progress.match + PROMOTE_WITHIN_ENTRIES >= status.lastIndex) {
+      // Caught up means: heard from lately, replicating, and within a few entries of the leader.
+      const caughtUp =
+        progress !== undefined &&
+        progress.recentActive &&
+        progress.state === 'replicate' &&
+        progress.match > 0 &&
+        progress.match + PROMOTE_WITHIN_ENTRIES >= status.lastIndex;
+      if (caughtUp) {
         const error = this.node.proposeConfChange({
           transition: 'auto',
           changes: [{ kind: 'addVoter', nodeId: learner }],

@@ -1,14 +1,54 @@
-// Real member processes on 127.0.0.1 for the multi-process tests: `node dist/vane.mjs serve` per
-// member, ports from the OS, data under test-output/, logs kept per member. Processes are stopped
-// by their pid. Waits poll a condition with a deadline; nothing sleeps blindly.
+// Real member processes on 127.0.0.1 for the multi-process tests: `node dist/vane.mjs serve` (or
+// the Deno entry point) per member, ports from the OS, data under test-output/, logs kept per
+// member. Processes are stopped by their pid. Waits poll a condition with a deadline; nothing
+// sleeps blindly.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { createWriteStream, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 export const VANE_BIN = join(ROOT, 'dist/vane.mjs');
 export const SECRET = 'test-cluster-secret-0123456789';
+/** The Deno entry point of a member (server/adapters/deno), run from source. */
+export const DENO_SERVE = join(ROOT, 'server/adapters/deno/serve.ts');
+
+export type MemberRuntime = 'node' | 'deno';
+
+let denoPath: string | undefined;
+/** The deno binary of the `deno` devDependency (its platform package holds it; no download). */
+export function denoExecutable(): string {
+  if (denoPath === undefined) {
+    const install = createRequire(import.meta.url)('deno/install_api.cjs') as { runInstall(): string };
+    denoPath = install.runInstall();
+  }
+  return denoPath;
+}
+
+/**
+ * `deno run` with the permissions a member needs: loopback network, its environment (VANE_*), the
+ * host name (pino logs it), its data directory, and --allow-run so that the data-directory lock can
+ * ask whether the process a kill -9 left in it is gone.
+ */
+export function denoServeCommand(dataDir: string, serveFlags: readonly string[]): [string, string[]] {
+  return [
+    denoExecutable(),
+    [
+      'run',
+      '--no-prompt',
+      '--node-modules-dir=manual',
+      '--allow-net=127.0.0.1',
+      '--allow-env',
+      '--allow-sys=hostname',
+      '--allow-run',
+      `--allow-read=${dataDir}`,
+      `--allow-write=${dataDir}`,
+      DENO_SERVE,
+      ...serveFlags,
+    ],
+  ];
+}
 
 let built = false;
 /** Builds dist/vane.mjs if a source is newer (scripts/build.mjs decides), once per test process. */
@@ -68,6 +108,10 @@ export interface MemberProcess {
   /** Extra serve flags (e.g. --join) used on every start. */
   extraFlags: string[];
   secret: string;
+  /** The --name it runs under (defaults to `name`; a test may start an impostor). */
+  memberName?: string;
+  /** Node (`node dist/vane.mjs serve`) when absent; Deno runs server/adapters/deno/serve.ts. */
+  runtime?: MemberRuntime;
 }
 
 export interface ClusterOptions {
@@ -78,6 +122,8 @@ export interface ClusterOptions {
   readonly snapshotEntries?: number;
   readonly snapshotCatchupEntries?: number;
   readonly autoCompactRevisions?: number;
+  /** Members (by name) to run on another runtime than Node, e.g. { m3: 'deno' }. */
+  readonly runtimes?: Readonly<Record<string, MemberRuntime>>;
 }
 
 export interface JsonResponse {
@@ -126,6 +172,7 @@ export class TestCluster {
       process: null,
       extraFlags: [],
       secret: SECRET,
+      runtime: this.options.runtimes?.[name] ?? 'node',
     };
     this.members.push(member);
     return member;
@@ -140,11 +187,9 @@ export class TestCluster {
   spawn(m: MemberProcess, flags: string[] = []): void {
     if (m.process) throw new Error(`${m.name} is already running`);
     m.extraFlags = flags.length > 0 ? flags : m.extraFlags;
-    const args = [
-      VANE_BIN,
-      'serve',
+    const serveFlags = [
       '--name',
-      m.name,
+      m.memberName ?? m.name,
       '--data-dir',
       m.dataDir,
       '--listen-client',
@@ -167,8 +212,12 @@ export class TestCluster {
       'info',
       ...m.extraFlags,
     ];
+    const [command, args] =
+      m.runtime === 'deno'
+        ? denoServeCommand(m.dataDir, serveFlags)
+        : [process.execPath, [VANE_BIN, 'serve', ...serveFlags]];
     const log = createWriteStream(m.logFile, { flags: 'a' });
-    const child = spawn(process.execPath, args, {
+    const child = spawn(command, args, {
       env: { ...process.env, VANE_CLUSTER_SECRET: m.secret, VANE_CLUSTER_ID: 'test' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
