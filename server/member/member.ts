@@ -93,6 +93,7 @@ export class Member implements MemberApi {
   /** An applied membership change removed this member. */
   private removed = false;
   private stopTimer: ReturnType<typeof setTimeout> | null = null;
+  private lastPeerSampleAt = 0;
   private readonly autoCompactor: AutoCompactor | null;
 
   private readonly deps: MemberDeps;
@@ -146,6 +147,7 @@ export class Member implements MemberApi {
       propose: (data) => this.withDrain(() => this.node.propose(data)),
       retryMs: config.tickMs * config.electionTicks * 2,
       maxPending: MAX_PENDING_WRITES,
+      onOutcome: (outcome) => deps.metrics.countProposal(outcome),
     });
     this.reads = new ReadBatcher({
       issue: (context) => this.withDrain(() => this.node.readIndex(context)),
@@ -413,6 +415,7 @@ export class Member implements MemberApi {
     this.proposals.tick(now);
     this.reads.tick(now);
     this.expireRevisionWaiters(now);
+    if (now - this.lastPeerSampleAt >= 1000) this.samplePeerRoundTrips(now);
     this.store.watches.tick(now);
     if (this.leader === this.id) this.leaderDuties(now);
     else if (this.leader !== null && !this.attributesPublished) this.publishAttributes();
@@ -421,6 +424,13 @@ export class Member implements MemberApi {
   }
 
   /** Lease expiry, TTL checkpoints and compaction are decided by the leader and go through the log. */
+  private samplePeerRoundTrips(now: number): void {
+    this.lastPeerSampleAt = now;
+    for (const [peer, stats] of this.transport.stats().peers) {
+      if (stats.rttMs !== null) this.deps.metrics.observePeerRoundTrip(peer, stats.rttMs / 1000);
+    }
+  }
+
   private leaderDuties(now: number): void {
     for (const command of this.lessor.expired(now)) void this.write(command);
     for (const command of this.lessor.checkpoints(now)) void this.write(command);

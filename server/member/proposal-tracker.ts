@@ -20,6 +20,8 @@ export interface ProposalTrackerOptions {
   readonly retryMs: number;
   /** Writes waiting at once on this member; past it new writes are refused. */
   readonly maxPending: number;
+  /** How each write ended, for metrics. */
+  readonly onOutcome?: (outcome: 'applied' | 'timedOut' | 'failed') => void;
 }
 
 export class ProposalTracker {
@@ -71,6 +73,7 @@ export class ProposalTracker {
     const entry = this.pending.get(requestId);
     if (!entry) return;
     this.pending.delete(requestId);
+    this.options.onOutcome?.('code' in result ? 'failed' : 'applied');
     for (const resolve of entry.resolvers) resolve(result);
   }
 
@@ -78,6 +81,7 @@ export class ProposalTracker {
     for (const [requestId, entry] of this.pending) {
       if (entry.deadline <= now) {
         this.pending.delete(requestId);
+        this.options.onOutcome?.('timedOut');
         const error = timeoutError(entry.lastError);
         for (const resolve of entry.resolvers) resolve(error);
       } else if (now - entry.lastProposedAt >= this.options.retryMs || entry.lastError !== undefined) {

@@ -45,6 +45,19 @@ describe('a 3-member cluster of processes', () => {
     }
   });
 
+  it('serves Prometheus metrics with Raft, fsync, proposal and peer figures', async () => {
+    const text = await waitFor('a peer round trip sample in /metrics', 5000, async () => {
+      const body = await (await fetch(`${cluster.member('m1').clientUrl}/metrics`)).text();
+      return /vane_peer_round_trip_seconds_count\{peer="m2"\} [1-9]/.test(body) ? body : undefined;
+    });
+    const value = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? Number.NaN);
+    assert.ok(value('vane_raft_term') >= 1);
+    assert.ok(value('vane_raft_applied_index') >= 3);
+    assert.ok(value('vane_wal_fsync_seconds_count') >= 1);
+    assert.match(text, /vane_proposals_total\{result="applied"\} [1-9]/);
+    assert.match(text, /vane_http_requests_total\{route="\/v1\/kv\/\*",method="PUT",status="200"\} [1-9]/);
+  });
+
   it('elects a new leader within 2 s of a kill -9 and loses no acknowledged write', async () => {
     const leader = await cluster.waitForLeader();
     const survivors = cluster.members.filter((m) => m.name !== leader).map((m) => m.name);
