@@ -446,8 +446,7 @@ export class Member implements MemberApi {
       const progress = status.progress.get(learner);
       // Caught up means: heard from lately, replicating, and within a few entries of the leader.
       const caughtUp =
-        progress !== undefined &&
-        progress.recentActive &&
+        progress?.recentActive === true &&
         progress.state === 'replicate' &&
         progress.match > 0 &&
         progress.match + PROMOTE_WITHIN_ENTRIES >= status.lastIndex;
