@@ -93,6 +93,18 @@ describe('/health', () => {
   });
 });
 
+describe('/ui', () => {
+  test('serves the status page, which reads the cluster status and keys through the public API', async () => {
+    const { app } = createTestApp();
+    const page = await app.request('/ui');
+    assert.equal(page.status, 200);
+    assert.match(page.headers.get('content-type') ?? '', /text\/html/);
+    const html = await page.text();
+    assert.match(html, /<title>Vane<\/title>/);
+    assert.match(html, /\/v1\/cluster\/status\?all=true/);
+  });
+});
+
 describe('/metrics', () => {
   test('exposes the Raft, WAL, peer, watch and HTTP metrics, with requests counted by route pattern', async () => {
     const { app, metrics } = createTestApp();

@@ -15,6 +15,7 @@ import { errorResponse, internalErrorResponse, routeNotFoundResponse } from './e
 import { registerKvRoutes } from './kv-routes.ts';
 import { registerLeaseRoutes } from './lease-routes.ts';
 import { MEMBER_HEADER, REVISION_HEADER } from './reply.ts';
+import { registerStatusPage } from './status-page.ts';
 import { WATCH_PATH } from './watch-session.ts';
 
 export interface CorsOptions {
@@ -101,6 +102,7 @@ export function createApp(member: MemberApi, options: AppOptions): Hono<AppEnv> 
     ),
   );
 
+  registerStatusPage(app);
   registerKvRoutes(app, member, options.limits);
   registerLeaseRoutes(app, member, options.limits);
   registerClusterRoutes(app, member, {
