@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
 import { KvStore } from '../../core/store/index.ts';
 import { nodeFileSystem, nodeProcessTable } from '../adapters/node/fs.ts';
-import { decodeMemberSnapshot } from '../member/members-table.ts';
+import { decodeMemberSnapshot } from '../member/index.ts';
 import { openDataDir } from '../storage/index.ts';
 import { refusedUrl, type ServedMember, serveFakeMember, vane } from './testing.ts';
 

@@ -6,7 +6,7 @@ import { formatBytes } from '../../core/limits.ts';
 import { KvStore } from '../../core/store/index.ts';
 import { nodeFileSystem, nodeProcessTable } from '../adapters/node/fs.ts';
 import { parseInitialCluster } from '../config.ts';
-import { encodeMemberSnapshot, MembersTable } from '../member/members-table.ts';
+import { encodeMemberSnapshot, MembersTable } from '../member/index.ts';
 import { DEFAULT_STORAGE_LIMITS, EMPTY_CONF_STATE, openDataDir } from '../storage/index.ts';
 import { interrupted } from './api-client.ts';
 import { clientContext } from './client-context.ts';

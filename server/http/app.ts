@@ -7,7 +7,7 @@ import { vaneError } from '../../core/errors.ts';
 import type { Limits } from '../../core/limits.ts';
 import { openApiDocument } from '../../core/protocol/index.ts';
 import type { Logger } from '../log.ts';
-import type { MemberApi } from '../member/api.ts';
+import type { MemberApi } from '../member/index.ts';
 import type { Metrics } from '../metrics.ts';
 import { registerClusterRoutes } from './cluster-routes.ts';
 import type { AppEnv } from './env.ts';

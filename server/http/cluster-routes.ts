@@ -19,7 +19,7 @@ import {
   parseJsonBody,
   type StatusResponseJson,
 } from '../../core/protocol/index.ts';
-import type { MemberApi, MemberInfo, MemberStatus } from '../member/api.ts';
+import type { MemberApi, MemberInfo, MemberStatus } from '../member/index.ts';
 import { readBoundedBody } from './body.ts';
 import type { AppEnv } from './env.ts';
 import { errorResponse } from './errors.ts';

@@ -4,7 +4,7 @@ import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { ErrorCode, VaneError } from '../../core/errors.ts';
 import { encodeErrorBody } from '../../core/protocol/index.ts';
-import type { ResponseHeader } from '../member/api.ts';
+import type { ResponseHeader } from '../member/index.ts';
 import { setHeaderFields } from './reply.ts';
 
 /**

@@ -17,7 +17,7 @@ import {
   isDecodeError,
 } from '../../core/protocol/index.ts';
 import type { DeleteRangeResponse, PutResponse, TxnResponse } from '../../core/store/index.ts';
-import type { MemberApi, ReadOptions } from '../member/api.ts';
+import type { MemberApi, ReadOptions } from '../member/index.ts';
 import type { AppEnv } from './env.ts';
 import { errorResponse } from './errors.ts';
 import { replyJson, responseMeta } from './reply.ts';

@@ -15,7 +15,7 @@ import {
   isDecodeError,
 } from '../../core/protocol/index.ts';
 import type { LeaseGrantResponse, LeaseKeepAliveResponse } from '../../core/store/index.ts';
-import type { MemberApi } from '../member/api.ts';
+import type { MemberApi } from '../member/index.ts';
 import type { AppEnv } from './env.ts';
 import { errorResponse } from './errors.ts';
 import { writeOptions } from './kv-routes.ts';

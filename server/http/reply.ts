@@ -2,7 +2,7 @@
 // `header`, and in HTTP headers (so a client can read them without parsing, e.g. for a snapshot).
 import type { Context } from 'hono';
 import type { ResponseMeta } from '../../core/protocol/index.ts';
-import type { MemberApi, ResponseHeader } from '../member/api.ts';
+import type { MemberApi, ResponseHeader } from '../member/index.ts';
 
 export const REVISION_HEADER = 'X-Vane-Revision';
 export const MEMBER_HEADER = 'X-Vane-Member';

@@ -33,8 +33,8 @@ import type {
   ResponseHeader,
   WatchHandle,
   WriteOptions,
-} from '../member/api.ts';
-import { watchStore } from '../member/watch-handle.ts';
+} from '../member/index.ts';
+import { watchStore } from '../member/index.ts';
 import { Metrics } from '../metrics.ts';
 import { type CorsOptions, createApp } from './app.ts';
 import type { AppEnv } from './env.ts';

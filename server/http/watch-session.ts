@@ -22,7 +22,7 @@ import {
 } from '../../core/protocol/index.ts';
 import type { WatchResponse } from '../../core/store/index.ts';
 import type { Logger } from '../log.ts';
-import type { MemberApi, WatchHandle } from '../member/api.ts';
+import type { MemberApi, WatchHandle } from '../member/index.ts';
 import type { Metrics } from '../metrics.ts';
 
 /** The path of the watch WebSocket. */

@@ -6,7 +6,7 @@ import { DEFAULT_LIMITS } from '../../../core/limits.ts';
 import type { MemberConfig } from '../../config.ts';
 import { createApp, WatchSession } from '../../http/index.ts';
 import { createLogger } from '../../log.ts';
-import { Member } from '../../member/member.ts';
+import { Member } from '../../member/index.ts';
 import { Metrics } from '../../metrics.ts';
 import { nodeFileSystem, nodeProcessTable } from './fs.ts';
 import { serveClientApi } from './http.ts';
