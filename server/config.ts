@@ -85,7 +85,7 @@ const schema = z.object({
   'cluster-id': z.string().min(1).max(128).default('vane'),
   'cluster-secret': z
     .string({ error: 'is required (--cluster-secret or VANE_CLUSTER_SECRET)' })
-    .min(8, 'must be at least 8 characters'),
+    .min(16, 'must be at least 16 characters'),
   'listen-client': hostPort.prefault(`127.0.0.1:${DEFAULT_CLIENT_PORT}`),
   'listen-peer': hostPort.prefault(`127.0.0.1:${DEFAULT_PEER_PORT}`),
   'advertise-client': z.url().optional(),
