@@ -27,6 +27,8 @@ export interface MemberConfig {
   readonly quotaBytes: number;
   /** Keep this many revisions of history (0 = no automatic compaction by count). */
   readonly autoCompactRevisions: number;
+  /** Keep this many minutes of history instead (0 = off); wins over autoCompactRevisions. */
+  readonly autoCompactMinutes: number;
   readonly corsOrigins: readonly string[];
   readonly logLevel: 'debug' | 'info' | 'warn' | 'error';
 }
@@ -58,6 +60,7 @@ export const SERVE_FLAGS = {
   'snapshot-catchup-entries': 'entries kept after a snapshot for lagging followers (default 5000)',
   'quota-bytes': 'store size limit; writes past it are refused (default 2 GiB)',
   'auto-compact-revisions': 'keep this many revisions of history (default 10000; 0 = off)',
+  'auto-compact-minutes': 'keep this many minutes of history instead of a revision count (default 0 = off)',
   'cors-origins': 'comma-separated origins allowed to call the API from a browser',
   'log-level': 'debug, info, warn or error (default info)',
 } as const;
@@ -99,6 +102,7 @@ const schema = z.object({
   'snapshot-catchup-entries': positiveInt(5_000),
   'quota-bytes': positiveInt(2 * 1024 ** 3),
   'auto-compact-revisions': z.coerce.number().int().nonnegative().default(10_000),
+  'auto-compact-minutes': z.coerce.number().nonnegative().default(0),
   'cors-origins': z.string().default(''),
   'log-level': z.enum(['debug', 'info', 'warn', 'error']).default('info'),
 });
@@ -155,6 +159,7 @@ export function resolveConfig(
       snapshotCatchupEntries: o['snapshot-catchup-entries'],
       quotaBytes: o['quota-bytes'],
       autoCompactRevisions: o['auto-compact-revisions'],
+      autoCompactMinutes: o['auto-compact-minutes'],
       corsOrigins: o['cors-origins']
         .split(',')
         .map((s) => s.trim())

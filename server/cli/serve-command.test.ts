@@ -85,7 +85,7 @@ describe('vane serve', () => {
     const deps = fakeMember(() => {}, Promise.resolve('removed from the cluster'));
     const result = await vane(['serve', '--name', 'm3'], {
       deps,
-      env: { VANE_CLUSTER_SECRET: 'long enough' },
+      env: { VANE_CLUSTER_SECRET: 'long enough for a cluster' },
     });
     assert.equal(result.code, 1);
     assert.equal(result.stderr, 'vane serve: member m3 stopped: removed from the cluster\n');
@@ -99,7 +99,7 @@ describe('vane serve', () => {
     };
     const result = await vane(['serve', '--name', 'm1'], {
       deps,
-      env: { VANE_CLUSTER_SECRET: 'long enough' },
+      env: { VANE_CLUSTER_SECRET: 'long enough for a cluster' },
     });
     assert.equal(result.code, 1);
     assert.equal(

@@ -34,6 +34,7 @@ const VALUE_NAMES: Readonly<Record<ServeFlag, string>> = {
   'snapshot-catchup-entries': 'N',
   'quota-bytes': 'BYTES',
   'auto-compact-revisions': 'N',
+  'auto-compact-minutes': 'MINUTES',
   'cors-origins': 'LIST',
   'log-level': 'LEVEL',
 };

@@ -136,13 +136,15 @@ export class Member implements MemberApi {
     // Checkpointing every election timeout bounds how much a leader change can extend a lease.
     this.lessor = new Lessor(this.store, { checkpointIntervalMs: electionMs, revokeRetryMs: 3 * electionMs });
     this.autoCompactor =
-      config.autoCompactRevisions > 0
-        ? new AutoCompactor({
-            mode: 'revision',
-            retainRevisions: config.autoCompactRevisions,
-            checkIntervalMs: electionMs,
-          })
-        : null;
+      config.autoCompactMinutes > 0
+        ? new AutoCompactor({ mode: 'periodic', retainMs: config.autoCompactMinutes * 60_000 })
+        : config.autoCompactRevisions > 0
+          ? new AutoCompactor({
+              mode: 'revision',
+              retainRevisions: config.autoCompactRevisions,
+              checkIntervalMs: electionMs,
+            })
+          : null;
     this.proposals = new ProposalTracker({
       propose: (data) => this.withDrain(() => this.node.propose(data)),
       retryMs: config.tickMs * config.electionTicks * 2,
