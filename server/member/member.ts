@@ -89,7 +89,7 @@ export class Member implements MemberApi {
   private ticker: ReturnType<typeof setInterval> | null = null;
   private requestSequence = 0;
   private readonly bootId: string;
-  private attributesPublished = false;
+  private attributesProposedAt = Number.NEGATIVE_INFINITY;
   /** An applied membership change removed this member. */
   private removed = false;
   private stopTimer: ReturnType<typeof setTimeout> | null = null;
@@ -420,8 +420,7 @@ export class Member implements MemberApi {
     if (now - this.lastPeerSampleAt >= 1000) this.samplePeerRoundTrips(now);
     this.store.watches.tick(now);
     if (this.leader === this.id) this.leaderDuties(now);
-    else if (this.leader !== null && !this.attributesPublished) this.publishAttributes();
-    if (this.leader === this.id && !this.attributesPublished) this.publishAttributes();
+    if (this.leader !== null) this.publishAttributes(now);
     this.scheduleDrain();
   }
 
@@ -464,21 +463,15 @@ export class Member implements MemberApi {
     }
   }
 
-  private publishAttributes(): void {
+  /** Until the log records this member's client URL, propose it (again each election timeout). */
+  private publishAttributes(now: number): void {
     const mine = this.table.get(this.id);
-    if (mine && mine.clientUrl === this.deps.config.advertiseClientUrl) {
-      this.attributesPublished = true;
-      return;
-    }
-    if (!mine) return;
-    this.attributesPublished = true;
-    const data = encodeMemberEntry({
-      kind: 'attributes',
-      id: this.id,
-      clientUrl: this.deps.config.advertiseClientUrl,
-    });
-    const error = this.node.propose(data);
-    if (error) this.attributesPublished = false;
+    const clientUrl = this.deps.config.advertiseClientUrl;
+    if (!mine || mine.clientUrl === clientUrl) return;
+    const electionMs = this.deps.config.tickMs * this.deps.config.electionTicks;
+    if (now - this.attributesProposedAt < electionMs) return;
+    this.attributesProposedAt = now;
+    this.node.propose(encodeMemberEntry({ kind: 'attributes', id: this.id, clientUrl }));
   }
 
   private fail(reason: string): void {
@@ -529,9 +522,6 @@ export class Member implements MemberApi {
     if (this.stopped) return Promise.resolve(vaneError('unavailable', `member ${this.id} is stopped`));
     const requestId = options.requestId ?? `${this.id}.${this.bootId}.${++this.requestSequence}`;
     const data = encodeMemberEntry({ kind: 'command', envelope: { requestId, command } });
-    if (data.length > this.deps.config.quotaBytes) {
-      return Promise.resolve(vaneError('requestTooLarge', 'the request is larger than the store quota'));
-    }
     return this.proposals.submit(requestId, data, this.deps.now(), REQUEST_TIMEOUT_MS);
   }
 
