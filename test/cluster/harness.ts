@@ -37,7 +37,6 @@ export function denoServeCommand(dataDir: string, serveFlags: readonly string[])
     [
       'run',
       '--no-prompt',
-      '--node-modules-dir=manual',
       '--allow-net=127.0.0.1',
       '--allow-env',
       '--allow-sys=hostname',
