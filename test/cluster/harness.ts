@@ -10,6 +10,8 @@ import { join, resolve } from 'node:path';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 export const VANE_BIN = join(ROOT, 'dist/vane.mjs');
+/** Extra node flags for Node members, e.g. VANE_MEMBER_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/p' to profile them. */
+const NODE_MEMBER_ARGS = (process.env.VANE_MEMBER_NODE_ARGS ?? '').split(' ').filter((a) => a.length > 0);
 export const SECRET = 'test-cluster-secret-0123456789';
 /** The Deno entry point of a member (server/adapters/deno), run from source. */
 export const DENO_SERVE = join(ROOT, 'server/adapters/deno/serve.ts');
@@ -214,7 +216,7 @@ export class TestCluster {
     const [command, args] =
       m.runtime === 'deno'
         ? denoServeCommand(m.dataDir, serveFlags)
-        : [process.execPath, [VANE_BIN, 'serve', ...serveFlags]];
+        : [process.execPath, [...NODE_MEMBER_ARGS, VANE_BIN, 'serve', ...serveFlags]];
     const log = createWriteStream(m.logFile, { flags: 'a' });
     const child = spawn(command, args, {
       env: { ...process.env, VANE_CLUSTER_SECRET: m.secret, VANE_CLUSTER_ID: 'test' },
