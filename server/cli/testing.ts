@@ -3,7 +3,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { DEFAULT_LIMITS } from '../../core/limits.ts';
-import { type ClientApiServer, serveClientApi } from '../adapters/node/http.ts';
+import { serveClientApi } from '../adapters/node/http.ts';
+import type { ClientApiServer } from '../adapters/start-member.ts';
 import { createTestApp, type FakeMember } from '../http/testing.ts';
 import { WatchSession } from '../http/watch-session.ts';
 import { createLogger } from '../log.ts';

@@ -9,7 +9,8 @@ import {
   isDecodeError,
   type WatchServerMessage,
 } from '../../core/protocol/index.ts';
-import { type ClientApiServer, serveClientApi } from '../adapters/node/http.ts';
+import { serveClientApi } from '../adapters/node/http.ts';
+import type { ClientApiServer } from '../adapters/start-member.ts';
 import { createLogger } from '../log.ts';
 import { createTestApp } from './testing.ts';
 import { WatchSession } from './watch-session.ts';

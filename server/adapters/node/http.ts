@@ -8,27 +8,7 @@ import { createAdaptorServer } from '@hono/node-server';
 import { type RawData, WebSocket, WebSocketServer } from 'ws';
 import type { ClientSocket, WatchSocketListener } from '../../http/index.ts';
 import { WATCH_PATH } from '../../http/index.ts';
-
-export interface ClientApiServerOptions {
-  /** The hono app (or anything with its fetch). */
-  readonly app: { readonly fetch: (request: Request) => Response | Promise<Response> };
-  readonly host: string;
-  /** 0 picks a free port (tests). */
-  readonly port: number;
-  /** Called for every accepted watch WebSocket; the returned listener receives its messages. */
-  readonly onWatchSocket: (socket: ClientSocket) => WatchSocketListener;
-  /** Largest watch message a client may send; a bigger frame closes the socket with 1009. */
-  readonly maxWatchMessageBytes: number;
-  /** Browser origins allowed to open a watch socket (same list as CORS); absent = any. */
-  readonly allowedOrigins?: readonly string[];
-  /** Watch sockets are pinged this often; one that has not answered the previous ping is cut off. */
-  readonly heartbeatMs?: number;
-}
-
-export interface ClientApiServer {
-  readonly port: number;
-  close(): Promise<void>;
-}
+import type { ClientApiServer, ClientApiServerOptions } from '../start-member.ts';
 
 /** Close code sent to watch sockets when the member shuts down ("going away"). */
 const CLOSE_GOING_AWAY = 1001;

@@ -1,71 +1,20 @@
-// A member on Node: the file system, the `ws` peer network and the HTTP server, wired to the
-// runtime-neutral Member and client API.
+// A member on Node: the file system, the `ws` peer network and the HTTP server.
 import { randomInt } from 'node:crypto';
-import { performance } from 'node:perf_hooks';
-import { DEFAULT_LIMITS } from '../../../core/limits.ts';
 import type { MemberConfig } from '../../config.ts';
-import { createApp, WatchSession } from '../../http/index.ts';
-import { createLogger } from '../../log.ts';
-import { Member } from '../../member/index.ts';
-import { Metrics } from '../../metrics.ts';
+import { type RunningMember, startMember } from '../start-member.ts';
 import { nodeFileSystem, nodeProcessTable } from './fs.ts';
 import { serveClientApi } from './http.ts';
 import { createNodePeerNetwork } from './peer-socket.ts';
 
-export interface RunningMember {
-  readonly member: Member;
-  readonly clientPort: number;
-  readonly peerPort: number;
-  /** Resolves when the member stops, by stop() or by itself (removed from the cluster, fatal error). */
-  readonly stopped: Promise<string>;
-  stop(): Promise<void>;
-}
+export type { RunningMember } from '../start-member.ts';
 
-export async function startNodeMember(config: MemberConfig): Promise<RunningMember> {
-  const logger = createLogger({ level: config.logLevel, name: config.name });
-  const metrics = new Metrics();
-  let onStopped: (reason: string) => void = () => {};
-  const stopped = new Promise<string>((resolve) => {
-    onStopped = resolve;
-  });
-  const member = await Member.start({
-    config,
+export function startNodeMember(config: MemberConfig): Promise<RunningMember> {
+  return startMember(config, {
+    runtime: `node ${process.version}`,
     fs: nodeFileSystem,
     processes: nodeProcessTable,
     network: createNodePeerNetwork(),
-    logger,
-    metrics,
-    now: () => performance.now(),
-    randomSeed: randomInt(2 ** 32),
-    onStopped: (reason) => onStopped(reason),
+    serveClientApi,
+    randomSeed: () => randomInt(2 ** 32),
   });
-  const limits = DEFAULT_LIMITS;
-  const app = createApp(member, {
-    limits,
-    logger,
-    metrics,
-    ...(config.corsOrigins.length > 0 ? { cors: { origins: config.corsOrigins } } : {}),
-  });
-  const server = await serveClientApi({
-    app,
-    host: config.listenClient.host,
-    port: config.listenClient.port,
-    maxWatchMessageBytes: 64 * 1024,
-    ...(config.corsOrigins.length > 0 ? { allowedOrigins: config.corsOrigins } : {}),
-    onWatchSocket: (socket) => new WatchSession(member, socket, { limits, logger, metrics }),
-  });
-  logger.info(
-    { client: `http://${config.listenClient.host}:${server.port}`, peer: member.peerPort },
-    'serving the client API',
-  );
-  let stopping: Promise<void> | null = null;
-  const stop = (): Promise<void> => {
-    stopping ??= (async () => {
-      await server.close();
-      await member.stop('shutdown');
-    })();
-    return stopping;
-  };
-  void stopped.then(() => stop());
-  return { member, clientPort: server.port, peerPort: member.peerPort, stopped, stop };
 }
