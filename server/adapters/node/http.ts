@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { createAdaptorServer } from '@hono/node-server';
 import { type RawData, WebSocket, WebSocketServer } from 'ws';
-import type { ClientSocket, WatchSocketListener } from '../../http/index.ts';
+import type { ClientSocket } from '../../http/index.ts';
 import { WATCH_PATH } from '../../http/index.ts';
 import type { ClientApiServer, ClientApiServerOptions } from '../start-member.ts';
 
