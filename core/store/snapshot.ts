@@ -50,10 +50,13 @@ export function encodeSnapshot(state: StoreState): Uint8Array {
   return out.finish();
 }
 
+/** Bytes the state digest buffers between CRC updates: small, so that hashing a small store allocates little. */
+const DIGEST_CHUNK_BYTES = 4 * 1024;
+
 /** CRC-32C (hex) of the replicated state (keys, history, revisions, leases), streamed in bounded memory. */
 export function stateDigest(mvcc: Mvcc, leases: LeaseTable): string {
   let crc = 0;
-  const out = new BinaryWriter(64 * 1024, (chunk) => {
+  const out = new BinaryWriter(DIGEST_CHUNK_BYTES, (chunk) => {
     crc = crc32c(chunk, crc);
   });
   writeState(out, mvcc, leases);

@@ -160,6 +160,37 @@ describe('cluster invariants fire on violations', () => {
     );
   });
 
+  it('leader completeness binds later terms only: a stale leader of an earlier term may lack newer entries', () => {
+    const invariants = new ClusterInvariants(INITIAL);
+    // Entry 1 (of term 3) is committed in term 3; then a candidate of term 2 counts its old votes.
+    write(invariants, 'a', MemoryStorage.bootstrap(['a', 'b', 'c']), [entry(1, 3)], {
+      term: 3,
+      vote: 'a',
+      commit: 1,
+    });
+    write(
+      invariants,
+      'b',
+      MemoryStorage.bootstrap(['a', 'b', 'c']),
+      [],
+      { term: 2, vote: 'b', commit: 0 },
+      'leader',
+    );
+    // A leader of term 4 must hold it.
+    throwsViolation(
+      () =>
+        write(
+          invariants,
+          'c',
+          MemoryStorage.bootstrap(['a', 'b', 'c']),
+          [],
+          { term: 4, vote: 'c', commit: 0 },
+          'leader',
+        ),
+      'leader completeness',
+    );
+  });
+
   it('committed entries never change', () => {
     const invariants = new ClusterInvariants(INITIAL);
     write(invariants, 'a', MemoryStorage.bootstrap(['a', 'b']), [entry(1, 1)], {

@@ -62,6 +62,12 @@ export class ClusterInvariants {
   private readonly logRecords = new Map<string, LogRecord>();
   /** Term of every entry known to be committed, by index. */
   private readonly committedTerms: number[] = [];
+  /**
+   * The term in which each index was first known committed. Leader completeness binds the leaders of
+   * later terms only: a leader of an older term (a candidate that was paused, say, and counts its
+   * votes after the cluster moved on) may lack entries committed since.
+   */
+  private readonly commitTerms: number[] = [];
   private maxCommitted = 0;
   /** The applied history every member must follow; index 0 is the empty state before the first entry. */
   private readonly canonical: CanonicalEntry[] = [];
@@ -206,7 +212,7 @@ export class ClusterInvariants {
         );
       }
       for (let index = Math.max(previous, storage.firstIndex() - 1) + 1; index <= hardState.commit; index++) {
-        this.recordCommitted(id, index, termAt(storage, index));
+        this.recordCommitted(id, index, termAt(storage, index), term);
       }
       this.commitOf.set(id, hardState.commit);
     }
@@ -221,7 +227,7 @@ export class ClusterInvariants {
     }
   }
 
-  private recordCommitted(id: NodeId, index: number, term: number | null): void {
+  private recordCommitted(id: NodeId, index: number, term: number | null, commitTerm: number): void {
     if (term === null) return;
     const known = this.committedTerms[index];
     if (known !== undefined && known !== term) {
@@ -232,9 +238,10 @@ export class ClusterInvariants {
     }
     if (known !== undefined) return;
     this.committedTerms[index] = term;
+    this.commitTerms[index] = commitTerm;
     this.maxCommitted = Math.max(this.maxCommitted, index);
     for (const [leaderId, leader] of this.leaders) {
-      if (leader.term <= term) continue;
+      if (leader.term <= commitTerm) continue;
       const leaderTerm = termAt(leader.storage, index);
       if (leaderTerm !== null && leaderTerm !== term) {
         violated(
@@ -252,16 +259,17 @@ export class ClusterInvariants {
   }
 
   private checkLeaderCompleteness(id: NodeId, term: number, storage: Storage): void {
-    if (storage.lastIndex() < this.maxCommitted) {
-      violated(
-        'leader completeness',
-        `leader ${id} of term ${term} ends at ${storage.lastIndex()}, before committed index ${this.maxCommitted}`,
-      );
-    }
     for (let index = storage.firstIndex(); index <= this.maxCommitted; index++) {
       const committed = this.committedTerms[index];
+      if (committed === undefined || this.commitTerms[index]! >= term) continue;
+      if (index > storage.lastIndex()) {
+        violated(
+          'leader completeness',
+          `leader ${id} of term ${term} ends at ${storage.lastIndex()}, before committed index ${index}`,
+        );
+      }
       const own = termAt(storage, index);
-      if (committed !== undefined && own !== null && own !== committed) {
+      if (own !== null && own !== committed) {
         violated(
           'leader completeness',
           `leader ${id} of term ${term} has term ${own} at committed index ${index} (committed in term ${committed})`,

@@ -21,6 +21,8 @@ const cas = (
   call: number,
   ret: number,
 ) => op({ kind: 'cas', key, expected, value }, call, ret, { kind: 'cas', succeeded });
+const del = (key: string, previous: string | null, call: number, ret: number): KvOperation =>
+  op({ kind: 'delete', key }, call, ret, { kind: 'delete', previous });
 const unknownPut = (key: string, value: string, call: number): KvOperation =>
   op({ kind: 'put', key, value }, call, Infinity, undefined);
 
@@ -62,6 +64,13 @@ describe('linearizability checker: histories that are linearizable', () => {
     assert.equal(verdict([put('x', 'a', 0, 1), unknownCas, get('x', 'a', 5, 6)]), 'ok');
   });
 
+  it('accepts a delete that reports the value it removed, and reads of absence after it', () => {
+    assert.equal(
+      verdict([put('x', '1', 0, 1), del('x', '1', 2, 3), get('x', null, 4, 5), del('x', null, 6, 7)]),
+      'ok',
+    );
+  });
+
   it('accepts every history recorded from an atomic register with random overlaps', () => {
     for (let seed = 1; seed <= 200; seed++) {
       const history = atomicRegisterHistory(seed);
@@ -92,6 +101,12 @@ describe('linearizability checker: histories that are not linearizable', () => {
     );
     // A swap cannot fail when the expected value is certainly there.
     assert.equal(verdict([put('x', 'a', 0, 1), cas('x', 'a', 'b', false, 2, 3)]), 'illegal');
+  });
+
+  it('rejects a delete that reports the wrong previous value, and a read of a deleted value', () => {
+    assert.equal(verdict([put('x', '1', 0, 1), del('x', null, 2, 3)]), 'illegal');
+    assert.equal(verdict([put('x', '1', 0, 1), del('x', '2', 2, 3)]), 'illegal');
+    assert.equal(verdict([put('x', '1', 0, 1), del('x', '1', 2, 3), get('x', '1', 4, 5)]), 'illegal');
   });
 
   it('rejects a value going back in time once a concurrent write was observed', () => {
@@ -170,13 +185,15 @@ function atomicRegisterHistory(seed: number): KvOperation[] {
     for (let c = 0; c < clients; c++) {
       if (busyUntil[c]! > time || !random.chance(0.3)) continue;
       const key = random.pick(keys);
-      const roll = random.int(3);
+      const roll = random.int(4);
       const input: KvInput =
         roll === 0
           ? { kind: 'put', key, value: `w${written++}` }
           : roll === 1
             ? { kind: 'get', key }
-            : { kind: 'cas', key, expected: register.get(key) ?? null, value: `w${written++}` };
+            : roll === 2
+              ? { kind: 'cas', key, expected: register.get(key) ?? null, value: `w${written++}` }
+              : { kind: 'delete', key };
       const duration = 1 + random.int(10);
       busyUntil[c] = time + duration + 1;
       pending.push({ clientId: c, input, call: time * 2, effectAt: time + random.int(duration) });
@@ -189,6 +206,9 @@ function atomicRegisterHistory(seed: number): KvOperation[] {
         p.output = { kind: 'put' };
       } else if (p.input.kind === 'get') {
         p.output = { kind: 'get', value: current };
+      } else if (p.input.kind === 'delete') {
+        register.delete(p.input.key);
+        p.output = { kind: 'delete', previous: current };
       } else {
         const succeeded = current === p.input.expected;
         if (succeeded) register.set(p.input.key, p.input.value);

@@ -16,10 +16,11 @@ import type {
   Storage,
 } from '../../core/raft/types.ts';
 import type { SeededRandom } from '../../core/random.ts';
+import type { KvStore } from '../../core/store/index.ts';
 import type { CrashReport, WritableStorage } from './disk.ts';
 import { SimDisk } from './disk.ts';
 import type { ClusterInvariants } from './invariants.ts';
-import type { AppliedWrite, SimStateMachine } from './kv-state-machine.ts';
+import type { AppliedCommand, StoreStateMachine } from './store-state-machine.ts';
 
 export type MemberState = 'up' | 'down' | 'removed';
 
@@ -43,11 +44,12 @@ type InboxItem = { readonly kind: 'message'; readonly message: Message } | Local
 export interface MemberHost {
   readonly invariants: ClusterInvariants;
   createNode(id: NodeId, storage: Storage, applied: number): RaftNode;
-  createStateMachine(): SimStateMachine;
+  /** The state machine a member starts with: empty, or from the snapshot on its disk. */
+  createStateMachine(snapshot: Uint8Array | null): StoreStateMachine;
   send(message: Message): void;
   /** Time units the next fsync takes. */
   fsyncLatency(): number;
-  applied(member: Member, entry: Entry, write: AppliedWrite | null): void;
+  applied(member: Member, entry: Entry, command: AppliedCommand | null): void;
   membershipApplied(member: Member, confState: ConfState): void;
   roleChanged(member: Member, role: Role, term: number): void;
   /** Trace lines, built only when someone reads them. */
@@ -83,7 +85,7 @@ export class Member<S extends Storage & WritableStorage = Storage & WritableStor
   private node: RaftNode | null = null;
   private readonly disk: SimDisk<S>;
   private readonly host: MemberHost;
-  private stateMachine: SimStateMachine;
+  private stateMachine: StoreStateMachine;
   private inbox: InboxItem[] = [];
   private pending: { ready: Ready; syncAt: number } | null = null;
   private owedTicks = 0;
@@ -96,7 +98,7 @@ export class Member<S extends Storage & WritableStorage = Storage & WritableStor
     this.id = id;
     this.host = host;
     this.disk = new SimDisk(createStorage);
-    this.stateMachine = host.createStateMachine();
+    this.stateMachine = host.createStateMachine(null);
   }
 
   get isUp(): boolean {
@@ -112,20 +114,23 @@ export class Member<S extends Storage & WritableStorage = Storage & WritableStor
     return this.disk.storage;
   }
 
+  /** The store of the running incarnation (watches are opened on it); null while down. */
+  get store(): KvStore | null {
+    return this.state === 'up' ? this.stateMachine.store : null;
+  }
+
   /** Starts (or restarts) from what the disk holds: the state machine from the snapshot, Raft from storage. */
   start(): void {
     if (this.state === 'removed') throw new Error(`member ${this.id} was removed and cannot start`);
     const storage = this.disk.storage;
     const { hardState } = storage.initialState();
-    this.stateMachine = this.host.createStateMachine();
-    this.applied = 0;
     const snapshot = storage.snapshot();
     if ('storageError' in snapshot)
       throw new Error(`${this.id} cannot read its snapshot: ${snapshot.message}`);
-    if (snapshot.metadata.index > 0) {
-      this.stateMachine.restore(snapshot.data);
-      this.applied = snapshot.metadata.index;
-    }
+    const restored = snapshot.metadata.index > 0;
+    this.stateMachine = this.host.createStateMachine(restored ? snapshot.data : null);
+    this.applied = restored ? snapshot.metadata.index : 0;
+    this.checkStoreApplied();
     this.node = this.host.createNode(this.id, storage, this.applied);
     this.hardState = hardState;
     this.term = hardState.term;
@@ -301,16 +306,18 @@ export class Member<S extends Storage & WritableStorage = Storage & WritableStor
     for (const message of ready.messagesAfterPersist) this.host.send(message);
     let membershipChanged = false;
     if (ready.snapshot !== undefined) {
-      this.stateMachine.restore(ready.snapshot.data);
+      this.stateMachine.installSnapshot(ready.snapshot.data);
       this.applied = ready.snapshot.metadata.index;
+      this.checkStoreApplied();
       this.host.invariants.restored(this.id, this.applied, this.stateMachine.hash());
       membershipChanged = true;
     }
     for (const entry of ready.committedEntries) {
-      const write = this.stateMachine.apply(entry);
+      const command = this.stateMachine.apply(entry);
       this.applied = entry.index;
+      this.checkStoreApplied();
       this.host.invariants.applied(this.id, entry, this.stateMachine.hash());
-      this.host.applied(this, entry, write);
+      this.host.applied(this, entry, command);
       if (entry.type === 'confChange') membershipChanged = true;
     }
     for (const readState of ready.readStates) {
@@ -321,6 +328,13 @@ export class Member<S extends Storage & WritableStorage = Storage & WritableStor
     this.node!.advance(ready);
     if (membershipChanged) this.host.membershipApplied(this, this.node!.status().confState);
     this.serveReads();
+  }
+
+  /** The store's applied index is the member's, or the store missed or doubled an entry. */
+  private checkStoreApplied(): void {
+    const storeApplied = this.stateMachine.store.appliedIndex;
+    if (storeApplied !== this.applied)
+      throw new Error(`${this.id}'s store applied up to ${storeApplied}, the member up to ${this.applied}`);
   }
 
   private serveReads(): void {

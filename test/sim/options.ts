@@ -3,8 +3,10 @@
 
 import type { UnsafeBugs } from '../../core/raft/types.ts';
 import type { SeededRandom } from '../../core/random.ts';
+import type { StoreConfig } from '../../core/store/index.ts';
 import type { WorkloadOptions } from './clients.ts';
 import type { NetworkFaults } from './network.ts';
+import type { WatchOptions } from './watch-clients.ts';
 
 export interface SimOptions {
   readonly clusterSize: number;
@@ -35,6 +37,14 @@ export interface SimOptions {
   readonly fsyncMin: number;
   readonly fsyncMax: number;
   readonly workload: WorkloadOptions;
+  readonly watches: WatchOptions;
+  /** Per tick: a compaction of the store's history to a random retained revision, through the log. */
+  readonly compactRate: number;
+  /** The store's watch buffers, small for some seeds so that watchers overflow and catch up from history. */
+  readonly store: Pick<
+    StoreConfig,
+    'maxWatcherBufferEvents' | 'maxEventsPerWatchResponse' | 'maxCatchUpRevisions'
+  >;
   /** Per tick. */
   readonly confChangeRate: number;
   readonly transferRate: number;
@@ -102,6 +112,19 @@ export function chooseOptions(random: SeededRandom, unsafeBugs?: UnsafeBugs): Si
     maxMembers: 9,
     maxInflightMsgs: random.pick([1, 4, 256]),
     maxSizePerMsg: random.pick([1, 512, 64 * 1024]),
+    watches: {
+      watches: between(random, 0, 6),
+      openRate: 0.02 + random.float() * 0.1,
+      takeRate: random.chance(0.5) ? 1 : 0.05 + random.float() * 0.5,
+      takeMax: random.pick([0, 0, 1, 3]),
+      progressRate: sometimes(random, 0.01, 0.1),
+    },
+    compactRate: sometimes(random, 0.01, 0.08),
+    store: {
+      maxWatcherBufferEvents: random.pick([1, 4, 1024]),
+      maxEventsPerWatchResponse: random.pick([1, 3, 1000]),
+      maxCatchUpRevisions: random.pick([1, 5, 10_000]),
+    },
   };
   return unsafeBugs === undefined ? options : { ...options, unsafeBugs };
 }
@@ -126,5 +149,9 @@ export function describeOptions(options: SimOptions): string {
     `confChange=${percent(options.confChangeRate)}`,
     `transfer=${percent(options.transferRate)}`,
     `snapshotEvery=${options.snapshotEvery}`,
+    `watches=${options.watches.watches}`,
+    `takeRate=${percent(options.watches.takeRate)}`,
+    `compact=${percent(options.compactRate)}`,
+    `watchBuffer=${options.store.maxWatcherBufferEvents}`,
   ].join(' ');
 }

@@ -5,8 +5,8 @@ import { describeFailure, runSimulation, summarize } from './simulation.ts';
 /** Seeds run by `npm test`; `npm run sim -- --seeds N` runs more. */
 const SEEDS = 500;
 
-describe('deterministic simulation of the Raft core', () => {
-  it(`keeps every invariant, linearizability and liveness over ${SEEDS} seeds`, (t) => {
+describe('deterministic simulation of the Raft core and the store', () => {
+  it(`keeps every invariant, linearizability, the watch guarantees and liveness over ${SEEDS} seeds`, (t) => {
     const began = performance.now();
     const failures: string[] = [];
     const totals = {
@@ -17,6 +17,13 @@ describe('deterministic simulation of the Raft core', () => {
       transfers: 0,
       snapshots: 0,
       unknown: 0,
+      retries: 0,
+      deduplicated: 0,
+      compactions: 0,
+      watches: 0,
+      resumedWatches: 0,
+      watchEvents: 0,
+      watchesCompacted: 0,
     };
     const sizes = new Set<number>();
     for (let seed = 1; seed <= SEEDS; seed++) {
@@ -30,12 +37,21 @@ describe('deterministic simulation of the Raft core', () => {
       totals.transfers += s.transfers;
       totals.snapshots += s.snapshots;
       totals.unknown += s.unknownOutcomes;
+      totals.retries += s.retries;
+      totals.deduplicated += s.deduplicated;
+      totals.compactions += s.compactions;
+      totals.watches += s.watches;
+      totals.resumedWatches += s.watchSessions - s.watches;
+      totals.watchEvents += s.watchEvents;
+      totals.watchesCompacted += s.watchesCompacted;
       sizes.add(result.options.clusterSize);
     }
     const seconds = (performance.now() - began) / 1000;
     t.diagnostic(
       `${SEEDS} seeds in ${seconds.toFixed(1)} s (${(SEEDS / seconds).toFixed(1)} seeds/s), ` +
-        `${totals.checked} operations checked (${(totals.checked / SEEDS).toFixed(0)} per seed)`,
+        `${totals.checked} operations checked (${(totals.checked / SEEDS).toFixed(0)} per seed), ` +
+        `${totals.watches} watches and ${totals.watchEvents} watch events checked ` +
+        `(${(totals.watchEvents / SEEDS).toFixed(0)} per seed)`,
     );
     assert.deepEqual(failures, [], `failing seeds:\n${failures.join('\n')}`);
     // The seeds must actually exercise what the simulator claims to test.

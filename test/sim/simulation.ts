@@ -1,8 +1,11 @@
 // One simulated run, entirely determined by its seed: the seed picks the options (swarm testing),
 // then drives the network, disks, clocks, crashes, partitions, membership changes, leadership
-// transfers and clients. A safety phase with faults is followed by a liveness phase in which faults
-// heal and the cluster must elect a leader and commit within a bound. Invariants are checked as the
-// run goes; the clients' history is checked for linearizability at the end.
+// transfers, compactions, clients and watches. Every member runs Vane's store (core/store) on the
+// entries the real command codec encodes. A safety phase with faults is followed by a liveness phase
+// in which faults heal and the cluster must elect a leader and commit within a bound. Invariants are
+// checked as the run goes (the store's hash included); at the end the clients' history is checked for
+// linearizability and every watch against the committed history.
+import { encodeCommand } from '../../core/protocol/index.ts';
 import type { RaftNode } from '../../core/raft/api.ts';
 import { defaultRaftConfig, MemoryStorage, RawNode } from '../../core/raft/index.ts';
 import type {
@@ -19,12 +22,13 @@ import type {
 import { MESSAGE_TYPES } from '../../core/raft/types.ts';
 import type { SeededRandom } from '../../core/random.ts';
 import { createRandom } from '../../core/random.ts';
+import type { StoreConfig, WatchResponse } from '../../core/store/index.ts';
+import { DEFAULT_STORE_CONFIG } from '../../core/store/index.ts';
 import { ClientWorkload } from './clients.ts';
+import { CommittedHistory } from './committed-history.ts';
 import { Fingerprint } from './fingerprint.ts';
 import { ClusterInvariants, InvariantViolation } from './invariants.ts';
 import { kvModel } from './kv-model.ts';
-import type { AppliedWrite, SimStateMachine } from './kv-state-machine.ts';
-import { encodeClientWrite, KvStateMachine } from './kv-state-machine.ts';
 import { checkOperations } from './linearizability.ts';
 import type { MemberHost } from './member.ts';
 import { Member } from './member.ts';
@@ -32,15 +36,29 @@ import type { LostReason } from './network.ts';
 import { HEALTHY_NETWORK, SimNetwork } from './network.ts';
 import type { SimOptions } from './options.ts';
 import { chooseOptions, describeOptions } from './options.ts';
+import type { AppliedCommand } from './store-state-machine.ts';
+import { StoreStateMachine } from './store-state-machine.ts';
+import { checkWatch } from './watch-checker.ts';
+import type { WatchFault } from './watch-clients.ts';
+import { WATCH_FAULTS, WatchWorkload } from './watch-clients.ts';
 
 export interface SimulationConfig {
   readonly seed: number;
   readonly unsafeBugs?: UnsafeBugs;
+  /** Deliberate damage outside the Raft core, to see the checkers catch it. */
+  readonly fault?: SimFault;
   /** Receives a line per notable event (crash, partition, election, client operation...). */
   readonly trace?: (line: string) => void;
 }
 
-export type FailureKind = 'invariant' | 'linearizability' | 'liveness' | 'error';
+/**
+ * Damage outside the Raft core: to one watch's recorded responses (watch-clients.ts), or a store that
+ * forgets request ids at once (dedup window 0), so that retried and duplicated writes apply twice.
+ */
+export type SimFault = WatchFault | 'forgetRequestIds';
+export const SIM_FAULTS: readonly SimFault[] = [...WATCH_FAULTS, 'forgetRequestIds'];
+
+export type FailureKind = 'invariant' | 'linearizability' | 'watch' | 'liveness' | 'error';
 
 export interface SimulationFailure {
   readonly kind: FailureKind;
@@ -56,6 +74,18 @@ export interface SimulationStats {
   readonly operations: number;
   readonly operationsChecked: number;
   readonly unknownOutcomes: number;
+  /** Write attempts after the first (retries with the same request id). */
+  readonly retries: number;
+  /** Entries whose request id had applied already: answered from the store's dedup window. */
+  readonly deduplicated: number;
+  readonly compactions: number;
+  readonly watches: number;
+  /** Watch sessions: openings, and re-openings after a crash or removal. */
+  readonly watchSessions: number;
+  /** Watch events compared with the committed history. */
+  readonly watchEvents: number;
+  /** Watches canceled because the revision they needed was compacted. */
+  readonly watchesCompacted: number;
   readonly elections: number;
   readonly crashes: number;
   readonly partitions: number;
@@ -79,9 +109,10 @@ export interface SimulationResult {
   readonly traceHash: string;
 }
 
-/** Client id 0 is the liveness probe, whose writes go to a key no client uses. */
-const PROBE_CLIENT = 0;
+/** The liveness probe writes to a key no client uses, with request ids no client uses. */
 const PROBE_KEY = '__liveness';
+const PROBE_REQUEST = 'probe.';
+const encoder = new TextEncoder();
 /** Lines of the failing partition printed with a linearizability failure. */
 const MAX_DETAIL_LINES = 60;
 
@@ -94,6 +125,10 @@ class Simulation implements MemberHost {
   private readonly options: SimOptions;
   private readonly network: SimNetwork;
   private readonly workload: ClientWorkload;
+  private readonly watchWorkload: WatchWorkload;
+  private readonly history: CommittedHistory;
+  private readonly storeConfig: Partial<StoreConfig>;
+  private readonly compactionRandom: SeededRandom;
   private readonly members = new Map<NodeId, Member<MemoryStorage>>();
   /** Creation order: every loop over members uses it, so runs are reproducible. */
   private readonly memberList: Member<MemoryStorage>[] = [];
@@ -127,8 +162,14 @@ class Simulation implements MemberHost {
   private membershipChanges = 0;
   private transfers = 0;
   private snapshots = 0;
+  private compactions = 0;
 
-  constructor(seed: number, unsafeBugs: UnsafeBugs | undefined, trace: ((line: string) => void) | undefined) {
+  constructor(
+    seed: number,
+    unsafeBugs: UnsafeBugs | undefined,
+    fault: SimFault | undefined,
+    trace: ((line: string) => void) | undefined,
+  ) {
     const root = createRandom(seed);
     this.options = chooseOptions(root.fork(), unsafeBugs);
     this.faultRandom = root.fork();
@@ -139,12 +180,20 @@ class Simulation implements MemberHost {
     this.network = new SimNetwork(root.fork(), this.options.network, (message, reason) =>
       this.lost(message, reason),
     );
-    this.workload = new ClientWorkload(
+    const traceNow = trace === undefined ? undefined : (line: string) => trace(`t=${this.now} ${line}`);
+    this.workload = new ClientWorkload(root.fork(), this.options.workload, traceNow);
+    this.watchWorkload = new WatchWorkload(
       root.fork(),
-      this.options.workload,
-      trace === undefined ? undefined : (line) => trace(`t=${this.now} ${line}`),
+      this.options.watches,
+      this.options.workload.keys,
+      WATCH_FAULTS.find((f) => f === fault),
+      traceNow,
     );
-    this.invariants = new ClusterInvariants(new KvStateMachine().hash());
+    this.compactionRandom = root.fork();
+    this.storeConfig =
+      fault === 'forgetRequestIds' ? { ...this.options.store, dedupWindow: 0 } : this.options.store;
+    this.history = new CommittedHistory(DEFAULT_STORE_CONFIG.dedupWindow);
+    this.invariants = new ClusterInvariants(StoreStateMachine.empty(this.storeConfig).hash());
   }
 
   get simOptions(): SimOptions {
@@ -170,8 +219,10 @@ class Simulation implements MemberHost {
     return new RawNode(config);
   }
 
-  createStateMachine(): SimStateMachine {
-    return new KvStateMachine();
+  createStateMachine(snapshot: Uint8Array | null): StoreStateMachine {
+    return snapshot === null
+      ? StoreStateMachine.empty(this.storeConfig)
+      : StoreStateMachine.fromSnapshot(snapshot, this.storeConfig);
   }
 
   send(message: Message): void {
@@ -190,14 +241,16 @@ class Simulation implements MemberHost {
     return this.options.fsyncMin + this.fsyncRandom.int(this.options.fsyncMax - this.options.fsyncMin + 1);
   }
 
-  applied(member: Member, entry: Entry, write: AppliedWrite | null): void {
+  applied(member: Member, entry: Entry, command: AppliedCommand | null): void {
     this.fingerprint.addNumber(entry.index).addNumber(entry.term);
-    if (write === null) return;
-    if (write.clientId === PROBE_CLIENT) {
+    // The first member to apply an entry extends the committed history; the invariants hold the others to it.
+    if (entry.index === this.history.lastIndex + 1) this.history.record(entry.index, command);
+    if (command === null) return;
+    if (command.envelope.requestId?.startsWith(PROBE_REQUEST) === true) {
       this.probe.index ??= entry.index;
       return;
     }
-    this.workload.applied(member, write);
+    this.workload.applied(member, command);
   }
 
   get tracing(): boolean {
@@ -303,6 +356,7 @@ class Simulation implements MemberHost {
       this.workload.expire(this.now);
       this.now++;
     }
+    this.watchWorkload.tick(this.memberList);
     if (this.options.snapshotEvery > 0) this.takeSnapshots();
   }
 
@@ -388,6 +442,27 @@ class Simulation implements MemberHost {
     const random = this.faultRandom;
     if (random.chance(this.options.transferRate)) this.transferLeadership();
     if (random.chance(this.options.confChangeRate)) this.changeMembership();
+    if (this.compactionRandom.chance(this.options.compactRate)) this.compact();
+  }
+
+  /** Asks a member to compact its store's history, as the leader's auto-compactor does, through the log. */
+  private compact(): void {
+    const random = this.compactionRandom;
+    const up = this.memberList.filter((m) => m.isUp);
+    if (up.length === 0) return;
+    const member = random.pick(up);
+    const { revision, compactRevision } = member.store!;
+    // Mostly a revision still retained; sometimes one compacted already, which the store refuses;
+    // nothing while no revision is left to compact.
+    const target =
+      compactRevision > 0 && random.chance(0.2)
+        ? 1 + random.int(compactRevision)
+        : compactRevision + 1 + random.int(Math.max(1, revision - compactRevision));
+    if (target > revision) return;
+    const data = encodeCommand({ command: { op: 'compact', request: { revision: target } } });
+    member.enqueue({ kind: 'propose', data, onRefused: () => {} });
+    this.compactions++;
+    this.trace?.(`t=${this.now} ${member.id} asked to compact to revision ${target} (at ${revision})`);
   }
 
   private transferLeadership(): void {
@@ -489,11 +564,21 @@ class Simulation implements MemberHost {
       kind: 'liveness',
       message: `no convergence within ${this.options.livenessTicks} ticks after faults healed`,
       time: this.now,
-      details: this.memberList.map(
-        (m) =>
-          `${m.id}: ${m.state} ${m.role} term ${m.term} applied ${m.applied} commit ${m.commitIndex} ` +
-          `busy ${m.isBusy()} inputs dropped ${m.droppedInputs}`,
-      ),
+      details: this.memberList.map((m) => {
+        const status = m.status();
+        const conf =
+          status === null
+            ? ''
+            : ` last index ${status.lastIndex} voters [${status.confState.voters.join(',')}]` +
+              (status.confState.votersOutgoing.length > 0
+                ? ` outgoing [${status.confState.votersOutgoing.join(',')}]`
+                : '') +
+              ` learners [${status.confState.learners.join(',')}] vote ${status.hardState.vote ?? '-'}`;
+        return (
+          `${m.id}: ${m.state} ${m.role} term ${m.term} applied ${m.applied} commit ${m.commitIndex}${conf} ` +
+          `busy ${m.isBusy()} inputs dropped ${m.droppedInputs}`
+        );
+      }),
     };
   }
 
@@ -502,10 +587,9 @@ class Simulation implements MemberHost {
     probe.seq++;
     probe.proposedAt = tick;
     probe.refused = false;
-    const data = encodeClientWrite({
-      clientId: PROBE_CLIENT,
-      seq: probe.seq,
-      input: { kind: 'put', key: PROBE_KEY, value: `probe${probe.seq}` },
+    const data = encodeCommand({
+      requestId: `${PROBE_REQUEST}${probe.seq}`,
+      command: { op: 'put', request: { key: PROBE_KEY, value: encoder.encode(`probe${probe.seq}`) } },
     });
     leader.enqueue({ kind: 'propose', data, onRefused: () => (probe.refused = true) });
   }
@@ -561,6 +645,34 @@ class Simulation implements MemberHost {
   }
 
   checkerSteps = 0;
+  private watchEvents = 0;
+
+  /** Drains every watch and checks it against the committed history. */
+  checkWatches(): SimulationFailure | null {
+    const watches = this.watchWorkload;
+    watches.finish(this.memberList);
+    const failure = (message: string, details: readonly string[] = []): SimulationFailure => ({
+      kind: 'watch',
+      message,
+      time: this.now,
+      details,
+    });
+    if (watches.signalViolation !== null) return failure(watches.signalViolation);
+    for (const watch of watches.watches) {
+      const result = checkWatch(this.history, watch);
+      this.watchEvents += result.events;
+      if (result.violation !== null) {
+        const responses = watch.sessions.flatMap((session) =>
+          session.responses.map((r) => `${session.member}: ${describeResponse(r)}`),
+        );
+        return failure(`${result.violation.property}: ${result.violation.message}`, [
+          `responses (last ${MAX_DETAIL_LINES / 2}):`,
+          ...responses.slice(-MAX_DETAIL_LINES / 2).map((line) => `  ${line}`),
+        ]);
+      }
+    }
+    return null;
+  }
 
   stats(): SimulationStats {
     return {
@@ -569,6 +681,15 @@ class Simulation implements MemberHost {
       operations: this.workload.stats.issued,
       operationsChecked: this.workload.history.length,
       unknownOutcomes: this.workload.stats.unknownApplied + this.workload.stats.unknownNeverApplied,
+      retries: this.workload.stats.retries,
+      deduplicated: this.history.duplicates,
+      compactions: this.compactions,
+      watches: this.watchWorkload.watches.length,
+      watchSessions: this.watchWorkload.watches.reduce((n, w) => n + w.sessions.length, 0),
+      watchEvents: this.watchEvents,
+      watchesCompacted: this.watchWorkload.watches.filter((w) =>
+        w.sessions.some((s) => s.responses.some((r) => r.canceled === true)),
+      ).length,
       elections: this.elections,
       crashes: this.crashes,
       partitions: this.partitions,
@@ -589,12 +710,12 @@ class Simulation implements MemberHost {
 }
 
 export function runSimulation(config: SimulationConfig): SimulationResult {
-  const sim = new Simulation(config.seed, config.unsafeBugs, config.trace);
+  const sim = new Simulation(config.seed, config.unsafeBugs, config.fault, config.trace);
   let failure: SimulationFailure | null = null;
   try {
     sim.bootstrap();
     sim.runSafetyPhase();
-    failure = sim.runLivenessPhase() ?? sim.checkHistory();
+    failure = sim.runLivenessPhase() ?? sim.checkHistory() ?? sim.checkWatches();
   } catch (error) {
     failure = describeError(error, sim.now);
   }
@@ -626,15 +747,17 @@ export function summarize(result: SimulationResult): string {
   const outcome = result.failure === null ? 'ok' : `FAIL ${result.failure.kind} at t=${result.failure.time}`;
   return (
     `seed ${result.seed}: ${outcome} members=${s.members} ticks=${s.ticks} ops=${s.operations} ` +
-    `checked=${s.operationsChecked} unknown=${s.unknownOutcomes} elections=${s.elections} crashes=${s.crashes} ` +
-    `partitions=${s.partitions} confChanges=${s.membershipChanges} transfers=${s.transfers} ` +
-    `snapshots=${s.snapshots} committed=${s.committed} messages=${s.messages} search=${s.checkerSteps} ` +
+    `checked=${s.operationsChecked} unknown=${s.unknownOutcomes} retries=${s.retries} dedup=${s.deduplicated} ` +
+    `elections=${s.elections} crashes=${s.crashes} partitions=${s.partitions} confChanges=${s.membershipChanges} ` +
+    `transfers=${s.transfers} snapshots=${s.snapshots} compactions=${s.compactions} committed=${s.committed} ` +
+    `messages=${s.messages} search=${s.checkerSteps} watches=${s.watches} sessions=${s.watchSessions} ` +
+    `watchEvents=${s.watchEvents} watchesCompacted=${s.watchesCompacted} ` +
     `trace=${result.traceHash}`
   );
 }
 
 /** A failed run in full: summary, what broke, the seed's options and the command that replays it. */
-export function describeFailure(result: SimulationResult, bug?: keyof UnsafeBugs): string {
+export function describeFailure(result: SimulationResult, bug?: keyof UnsafeBugs | SimFault): string {
   const failure = result.failure;
   if (failure === null) throw new Error(`seed ${result.seed} did not fail`);
   return [
@@ -644,4 +767,12 @@ export function describeFailure(result: SimulationResult, bug?: keyof UnsafeBugs
     `  options: ${describeOptions(result.options)}`,
     `  reproduce: npm run sim -- --seed ${result.seed}${bug === undefined ? '' : ` --bug ${bug}`} --trace`,
   ].join('\n');
+}
+
+function describeResponse(response: WatchResponse): string {
+  if (response.created === true) return `created at ${response.revision}`;
+  if (response.canceled === true)
+    return `canceled (compacted at ${response.compactRevision}) at ${response.revision}`;
+  const events = response.events.map((e) => `${e.type} ${e.kv.key}@${e.kv.modRevision}`);
+  return `${events.length === 0 ? 'progress' : events.join(', ')} -> ${response.revision}`;
 }
