@@ -2,7 +2,7 @@
 // the leader, and the one-pending-change rule.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { RaftNetwork } from './testing.ts';
+import { RaftNetwork, SafetyChecker } from './testing.ts';
 import type { ConfChange, ConfChangeSingle } from './types.ts';
 
 const voter = (nodeId: string): ConfChangeSingle => ({ kind: 'addVoter', nodeId });
@@ -212,6 +212,45 @@ describe('membership', () => {
       ['uncommitted', 'y'],
       "a's last entry committed under b's quorum",
     );
+  });
+
+  it('a removed leader that steps down on a higher term still lets a stranded voter win', () => {
+    // Voters {a, b}: a removes itself (entry 2) and appends entry 3; b hears neither that 2
+    // committed nor a's request to take over. b then campaigns: a steps down on b's higher term
+    // and rejects it (a's log is longer). b needs a's vote, and a is not a voter of its own
+    // configuration: without help neither could ever be elected.
+    const net = new RaftNetwork(['a', 'b'], { config: { checkQuorum: false, preVote: false } });
+    net.elect('a');
+    net.dropWhen(
+      (m) =>
+        m.from === 'a' &&
+        m.to === 'b' &&
+        (m.commit >= 2 || m.entries.some((e) => e.index >= 3) || m.type === 'timeoutNow'),
+    );
+    net.node('a').proposeConfChange({ transition: 'auto', changes: [remove('a')] });
+    assert.equal(net.propose('a', 'uncommitted'), undefined);
+    net.stabilize();
+    assert.deepEqual(confOf(net, 'a').voters, ['b'], 'a applied its removal');
+    assert.deepEqual(confOf(net, 'b').voters, ['a', 'b'], 'b did not');
+    net.elect('b');
+    assert.equal(net.node('a').status().role, 'follower', 'a stepped down on the higher term');
+    assert.equal(net.leader(), undefined, "a refused b's vote: b's log is shorter");
+    net.heal();
+    const safety = new SafetyChecker(net);
+    // A few election timeouts (electionTick 10, randomized up to 20) are enough.
+    for (let tick = 0; tick < 60; tick++) {
+      for (const member of net.members.values()) member.node.tick();
+      // One message at a time, so the checker sees every leader as soon as it is elected.
+      do {
+        net.processReadies();
+        safety.check();
+      } while (net.deliverOne());
+    }
+    assert.equal(net.leader(), 'b');
+    assert.deepEqual(confOf(net, 'b').voters, ['b']);
+    assert.equal(net.propose('b', 'y'), undefined);
+    net.stabilize();
+    assert.deepEqual(net.member('b').state, ['uncommitted', 'y']);
   });
 
   it('the Ready that hands out a conf change carries the commit index and must be synced', () => {

@@ -94,6 +94,11 @@ export class Raft {
   private readOnly = new ReadOnly();
   /** A leader asked us to take over while we had committed conf changes to apply first. */
   private transferCampaignPending = false;
+  /**
+   * Absent from our own configuration, we refused a candidate whose log is behind ours: a voter
+   * that has not applied our removal may need our vote and can never get it (see mayCampaign).
+   */
+  private refusedStrandedCandidate = false;
   /** Reads that arrived before this leader committed an entry of its own term. */
   private readsBeforeTermCommit: { context: Uint8Array; from: NodeId }[] = [];
   private readonly maxSizePerMsg: number;
@@ -269,6 +274,7 @@ export class Raft {
     this.readOnly = new ReadOnly();
     this.readsBeforeTermCommit = [];
     this.transferCampaignPending = false;
+    this.refusedStrandedCandidate = false;
   }
 
   becomeFollower(term: number, lead: NodeId | null): void {
@@ -299,14 +305,20 @@ export class Raft {
     this.lead = this.id;
     this.role = 'leader';
     const self = this.tracker.progress.get(this.id);
-    invariant(self !== undefined, () => 'a leader must be in its own configuration');
-    self.becomeReplicate();
-    self.recentActive = true;
+    invariant(
+      self !== undefined || this.tracker.voterIds().length > 0,
+      () => 'a leader outside its own configuration needs voters to hand over to',
+    );
+    if (self !== undefined) {
+      self.becomeReplicate();
+      self.recentActive = true;
+    }
     // Any entry up to here may be an unapplied conf change; a new change waits until all are applied.
     this.pendingConfIndex = this.log.lastIndex();
     const appended = this.appendEntries([{ type: 'normal', data: new Uint8Array(0) }]);
     invariant(appended === undefined, () => 'the new leader could not append its empty entry');
     this.logger?.info('became leader', { id: this.id, term: this.term });
+    if (this.isRemovedLeader()) this.handOffLeadership();
   }
 
   // ---- ticks ----
@@ -318,7 +330,7 @@ export class Raft {
 
   private tickElection(): void {
     this.electionElapsed++;
-    if (this.electionElapsed >= this.randomizedElectionTimeout && this.promotable()) {
+    if (this.electionElapsed >= this.randomizedElectionTimeout && this.mayCampaign()) {
       this.electionElapsed = 0;
       this.startElection();
     }
@@ -362,6 +374,22 @@ export class Raft {
     return self !== undefined && !self.isLearner && !this.log.hasPendingSnapshot();
   }
 
+  /**
+   * A voter may campaign; so may a member removed from its own (applied, hence committed)
+   * configuration that refused a candidate with a shorter log, to become a removed leader that
+   * tells the stranded voter of the removal and hands over (learners never campaign). Election
+   * safety: we count only the votes of our configuration's voters, never our own, so this is any
+   * candidate's election under its applied configuration, whose quorums intersect those of the
+   * configurations before and after it. Leader completeness: every voter that grants holds a log
+   * no more up to date than ours, as for any candidate.
+   */
+  private mayCampaign(): boolean {
+    if (this.promotable()) return true;
+    return (
+      this.refusedStrandedCandidate && !this.tracker.progress.has(this.id) && !this.log.hasPendingSnapshot()
+    );
+  }
+
   /** Starts an election now: a pre-election first if PreVote is on. */
   startElection(): RaftError | undefined {
     return this.hup(this.preVote ? 'preElection' : 'election');
@@ -369,7 +397,7 @@ export class Raft {
 
   private hup(kind: CampaignKind): RaftError | undefined {
     if (this.role === 'leader') return undefined;
-    if (!this.promotable()) {
+    if (!this.mayCampaign()) {
       return raftError(
         'notMember',
         `${this.id} is not a voter (or is installing a snapshot) and cannot campaign`,
@@ -443,6 +471,7 @@ export class Raft {
       }
     } else {
       this.send(responseType, m.from, { term: this.term, reject: true });
+      if (canVote && !this.tracker.progress.has(this.id)) this.refusedStrandedCandidate = true;
     }
   }
 
