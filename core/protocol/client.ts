@@ -1,5 +1,5 @@
 // The client JSON API's schemas: the single source of truth for the HTTP routes under /v1, the
-// watch WebSocket and the OpenAPI document. Requests are strict (an unknown field is refused, so a
+// watch WebSocket and the OpenAPI description. Requests are strict (an unknown field is refused, so a
 // misspelt option never goes unnoticed); responses tolerate fields a newer server adds.
 // Values travel as UTF-8 text, or as base64 when `encoding: 'base64'` is asked for; a value that is
 // not UTF-8 text is sent as base64 and marked `valueEncoding: 'base64'` whatever was asked for.
@@ -8,7 +8,7 @@ import { z } from 'zod';
 import type { ErrorCode } from '../errors.ts';
 import { PROTOCOL_VERSION } from './version.ts';
 
-/** The schemas that become named components of the OpenAPI document. */
+/** The schemas that become named components of the OpenAPI description. */
 export const clientSchemas = z.registry<{ id: string }>();
 
 // ---- scalars ----

@@ -17,7 +17,7 @@
 import { type VaneError, vaneError } from '../errors.ts';
 import { BinaryReader, BinaryWriter, SnapshotDecodeError } from './binary.ts';
 import { crc32c } from './checksum.ts';
-import { DedupWindow } from './dedup-window.ts';
+import { DedupWindow } from './request-dedup.ts';
 import { EMPTY_VALUE, KeyRecord, makeKeyValue, makeTombstone } from './key-record.ts';
 import { isWellFormedKey, sortKey, utf8Length } from './keys.ts';
 import { LeaseTable } from './lease-table.ts';

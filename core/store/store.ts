@@ -5,7 +5,7 @@
 import { type VaneError, vaneError } from '../errors.ts';
 import { formatBytes } from '../limits.ts';
 import { resolveStoreConfig, type StoreConfig } from './config.ts';
-import { DedupWindow } from './dedup-window.ts';
+import { DedupWindow } from './request-dedup.ts';
 import { EMPTY_VALUE, VERSION_OVERHEAD_BYTES } from './key-record.ts';
 import { compareKeys, type SortKeyRange, selectorRange } from './keys.ts';
 import { LEASE_OVERHEAD_BYTES, LeaseTable } from './lease-table.ts';
