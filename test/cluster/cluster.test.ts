@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { TestCluster, waitFor } from './harness.ts';
 
-describe('a 3-member cluster of processes', () => {
+describe('a 3-member cluster of processes', { timeout: 300_000 }, () => {
   let cluster: TestCluster;
 
   before(async () => {

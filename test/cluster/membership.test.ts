@@ -19,7 +19,7 @@ async function vane(cluster: TestCluster, ...args: string[]): Promise<{ stdout: 
   });
 }
 
-describe('membership through the CLI', () => {
+describe('membership through the CLI', { timeout: 300_000 }, () => {
   let cluster: TestCluster;
 
   before(async () => {

@@ -104,7 +104,7 @@ describe('the Deno adapters on their own', () => {
   });
 });
 
-describe('a mixed cluster: m1 and m3 on Node, m2 on Deno', () => {
+describe('a mixed cluster: m1 and m3 on Node, m2 on Deno', { timeout: 300_000 }, () => {
   let cluster: TestCluster;
 
   before(async () => {
