@@ -17,11 +17,11 @@
 import { type VaneError, vaneError } from '../errors.ts';
 import { BinaryReader, BinaryWriter, SnapshotDecodeError } from './binary.ts';
 import { crc32c } from './checksum.ts';
-import { DedupWindow } from './request-dedup.ts';
 import { EMPTY_VALUE, KeyRecord, makeKeyValue, makeTombstone } from './key-record.ts';
 import { isWellFormedKey, sortKey, utf8Length } from './keys.ts';
 import { LeaseTable } from './lease-table.ts';
 import { Mvcc } from './mvcc.ts';
+import { DedupWindow } from './request-dedup.ts';
 import type { CommandResponse, KeyValue } from './types.ts';
 
 const MAGIC = 'VANESNAP';

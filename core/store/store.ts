@@ -5,11 +5,11 @@
 import { type VaneError, vaneError } from '../errors.ts';
 import { formatBytes } from '../limits.ts';
 import { resolveStoreConfig, type StoreConfig } from './config.ts';
-import { DedupWindow } from './request-dedup.ts';
 import { EMPTY_VALUE, VERSION_OVERHEAD_BYTES } from './key-record.ts';
 import { compareKeys, type SortKeyRange, selectorRange } from './keys.ts';
 import { LEASE_OVERHEAD_BYTES, LeaseTable } from './lease-table.ts';
 import { Mvcc, type RevisionChanges } from './mvcc.ts';
+import { DedupWindow } from './request-dedup.ts';
 import { decodeSnapshot, encodeSnapshot, type StoreState, stateDigest } from './snapshot.ts';
 import { type CompareView, checkTxn, choosePath } from './txn.ts';
 import type {
