@@ -1,7 +1,8 @@
 // The 4-byte header every peer frame starts with: magic "VP", the frame version, the frame kind.
 
+import type { Limits } from '../limits.ts';
 import type { ByteReader, ByteWriter } from './bytes.ts';
-import { decodeError, refuse } from './errors.ts';
+import { type DecodeError, decodeError, limitError, refuse } from './errors.ts';
 import { PEER_FRAME_VERSION } from './version.ts';
 
 const MAGIC_0 = 0x56; // 'V'
@@ -26,6 +27,19 @@ const KINDS_BY_TAG: readonly (FrameKind | undefined)[] = [
   'accept',
   'refuse',
 ];
+
+/** Refuses a frame over limits.maxPeerFrameBytes before anything in it is read. */
+export function checkFrameSize(what: string, bytes: Uint8Array, limits: Limits): DecodeError | undefined {
+  if (bytes.length <= limits.maxPeerFrameBytes) return undefined;
+  return limitError(
+    what,
+    'maxPeerFrameBytes',
+    limits,
+    `frame is ${bytes.length} bytes`,
+    bytes.length,
+    'bytes',
+  );
+}
 
 export function writeFrameHeader(writer: ByteWriter, kind: FrameKind): void {
   writer.u8(MAGIC_0);

@@ -6,8 +6,8 @@
 import { DEFAULT_LIMITS, type Limits } from '../limits.ts';
 import type { NodeId } from '../raft/types.ts';
 import { ByteReader, ByteWriter } from './bytes.ts';
-import { type DecodeError, DecodeFailure, decodeError, limitError, runDecoder } from './errors.ts';
-import { readFrameHeader, writeFrameHeader } from './frame.ts';
+import { type DecodeError, DecodeFailure, decodeError, runDecoder } from './errors.ts';
+import { checkFrameSize, readFrameHeader, writeFrameHeader } from './frame.ts';
 import { MAX_NODE_ID_BYTES } from './peer.ts';
 
 /** Bytes in a cluster id. */
@@ -54,16 +54,8 @@ export function decodeHandshakeFrame(
   limits: Limits = DEFAULT_LIMITS,
 ): HandshakeFrame | DecodeError {
   return runDecoder('handshake frame', () => {
-    if (bytes.length > limits.maxPeerFrameBytes) {
-      return limitError(
-        'handshake frame',
-        'maxPeerFrameBytes',
-        limits,
-        `frame is ${bytes.length} bytes`,
-        bytes.length,
-        'bytes',
-      );
-    }
+    const tooLarge = checkFrameSize('handshake frame', bytes, limits);
+    if (tooLarge) return tooLarge;
     try {
       const reader: ByteReader = new ByteReader(bytes);
       const kind = readFrameHeader(reader);

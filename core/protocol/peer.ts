@@ -5,8 +5,8 @@
 import { DEFAULT_LIMITS, type Limits } from '../limits.ts';
 import type { ConfState, Entry, EntryType, Message, MessageType, NodeId, Snapshot } from '../raft/types.ts';
 import { ByteReader, ByteWriter } from './bytes.ts';
-import { type DecodeError, DecodeFailure, decodeError, limitError, runDecoder } from './errors.ts';
-import { readFrameHeader, writeFrameHeader } from './frame.ts';
+import { type DecodeError, DecodeFailure, decodeError, runDecoder } from './errors.ts';
+import { checkFrameSize, readFrameHeader, writeFrameHeader } from './frame.ts';
 
 /** Bytes in a member id on the wire. */
 export const MAX_NODE_ID_BYTES = 256;
@@ -59,16 +59,8 @@ export function encodePeerFrame(messages: readonly Message[]): Uint8Array {
 export function decodePeerFrame(bytes: Uint8Array, limits: Limits = DEFAULT_LIMITS): Message[] | DecodeError {
   const position: FramePosition = { message: -1, messages: 0, entry: -1, part: '' };
   return runDecoder('peer frame', () => {
-    if (bytes.length > limits.maxPeerFrameBytes) {
-      return limitError(
-        'peer frame',
-        'maxPeerFrameBytes',
-        limits,
-        `frame is ${bytes.length} bytes`,
-        bytes.length,
-        'bytes',
-      );
-    }
+    const tooLarge = checkFrameSize('peer frame', bytes, limits);
+    if (tooLarge) return tooLarge;
     try {
       const reader: ByteReader = new ByteReader(bytes);
       const kind = readFrameHeader(reader);

@@ -99,42 +99,50 @@ export const memberAddCommand: CommandSpec = {
   },
 };
 
-export const memberRemoveCommand: CommandSpec = {
-  path: ['member', 'remove'],
-  summary: 'Remove a member from the cluster (it stops itself once it learns of it).',
-  args: [{ name: 'NAME' }],
-  options: {},
-  client: true,
-  async run(input: CommandInput) {
-    const name = memberName(input);
-    const { api, out } = clientContext(input);
-    const answer = await api.call({
-      method: 'DELETE',
-      path: `/v1/cluster/members/${encodeURIComponent(name)}`,
-      what: `removing member ${name}`,
-    });
-    const list = memberList(answer);
-    out.print(answer.body, () => [`removed ${name}`, '', ...memberTable(list)]);
-    return 0;
-  },
-};
+/** A membership change addressed to one member by name, answered with the new member list. */
+function changeMemberCommand(change: {
+  readonly verb: 'remove' | 'promote';
+  readonly summary: string;
+  readonly method: 'DELETE' | 'POST';
+  readonly pathSuffix: string;
+  readonly doing: string;
+  readonly done: (name: string) => string;
+}): CommandSpec {
+  return {
+    path: ['member', change.verb],
+    summary: change.summary,
+    args: [{ name: 'NAME' }],
+    options: {},
+    client: true,
+    async run(input: CommandInput) {
+      const name = memberName(input);
+      const { api, out } = clientContext(input);
+      const answer = await api.call({
+        method: change.method,
+        path: `/v1/cluster/members/${encodeURIComponent(name)}${change.pathSuffix}`,
+        what: `${change.doing} member ${name}`,
+      });
+      const list = memberList(answer);
+      out.print(answer.body, () => [change.done(name), '', ...memberTable(list)]);
+      return 0;
+    },
+  };
+}
 
-export const memberPromoteCommand: CommandSpec = {
-  path: ['member', 'promote'],
+export const memberRemoveCommand: CommandSpec = changeMemberCommand({
+  verb: 'remove',
+  summary: 'Remove a member from the cluster (it stops itself once it learns of it).',
+  method: 'DELETE',
+  pathSuffix: '',
+  doing: 'removing',
+  done: (name) => `removed ${name}`,
+});
+
+export const memberPromoteCommand: CommandSpec = changeMemberCommand({
+  verb: 'promote',
   summary: 'Make a learner a voter (refused until it has caught up with the leader).',
-  args: [{ name: 'NAME' }],
-  options: {},
-  client: true,
-  async run(input: CommandInput) {
-    const name = memberName(input);
-    const { api, out } = clientContext(input);
-    const answer = await api.call({
-      method: 'POST',
-      path: `/v1/cluster/members/${encodeURIComponent(name)}/promote`,
-      what: `promoting member ${name}`,
-    });
-    const list = memberList(answer);
-    out.print(answer.body, () => [`promoted ${name} to voter`, '', ...memberTable(list)]);
-    return 0;
-  },
-};
+  method: 'POST',
+  pathSuffix: '/promote',
+  doing: 'promoting',
+  done: (name) => `promoted ${name} to voter`,
+});

@@ -11,6 +11,7 @@ export type {
   PeerSocket,
 } from './peer-network.ts';
 export { PEER_CLOSE, PEER_PATH } from './peer-network.ts';
+export { PeerSocketEvents } from './socket-events.ts';
 export type {
   PeerStats,
   PeerTransportOptions,

@@ -8,6 +8,7 @@ import {
   type PeerNetwork,
   type PeerNetworkOptions,
   type PeerSocket,
+  PeerSocketEvents,
 } from '../../transport/index.ts';
 
 /** Close code for a message larger than the receiver accepts (RFC 6455 "message too big"). */
@@ -20,11 +21,7 @@ const CLOSE_UNSUPPORTED_DATA = 1003;
 class DenoPeerSocket implements PeerSocket {
   readonly #ws: WebSocket;
   readonly #maxFrameBytes: number;
-  #messageCallback: ((frame: Uint8Array) => void) | null = null;
-  #closeCallback: ((code: number, reason: string) => void) | null = null;
-  // Frames can arrive between the upgrade and the transport attaching its callback.
-  #early: Uint8Array[] = [];
-  #closed: { code: number; reason: string } | null = null;
+  readonly #events = new PeerSocketEvents();
   #lastError = '';
 
   constructor(ws: WebSocket, maxFrameBytes: number) {
@@ -36,15 +33,12 @@ class DenoPeerSocket implements PeerSocket {
       this.#lastError = event instanceof ErrorEvent ? event.message : 'WebSocket error';
     };
     ws.onclose = (event: CloseEvent) => {
-      if (this.#closed !== null) return;
-      const reason = event.reason.length > 0 ? event.reason : this.#lastError;
-      this.#closed = { code: event.code, reason };
-      this.#closeCallback?.(event.code, reason);
+      this.#events.close(event.code, event.reason.length > 0 ? event.reason : this.#lastError);
     };
   }
 
   #received(data: unknown): void {
-    if (this.#closed !== null) return;
+    if (this.#events.closed) return;
     if (!(data instanceof ArrayBuffer)) {
       this.close(CLOSE_UNSUPPORTED_DATA, 'peer frames are binary');
       return;
@@ -54,8 +48,7 @@ class DenoPeerSocket implements PeerSocket {
       return;
     }
     const frame = new Uint8Array(data);
-    if (this.#messageCallback === null) this.#early.push(frame);
-    else this.#messageCallback(frame);
+    this.#events.deliver(frame);
   }
 
   get bufferedAmount(): number {
@@ -74,15 +67,11 @@ class DenoPeerSocket implements PeerSocket {
   }
 
   onMessage(callback: (frame: Uint8Array) => void): void {
-    this.#messageCallback = callback;
-    const early = this.#early;
-    this.#early = [];
-    for (const frame of early) callback(frame);
+    this.#events.onMessage(callback);
   }
 
   onClose(callback: (code: number, reason: string) => void): void {
-    this.#closeCallback = callback;
-    if (this.#closed !== null) callback(this.#closed.code, this.#closed.reason);
+    this.#events.onClose(callback);
   }
 }
 

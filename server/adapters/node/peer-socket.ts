@@ -10,6 +10,7 @@ import {
   type PeerNetwork,
   type PeerNetworkOptions,
   type PeerSocket,
+  PeerSocketEvents,
 } from '../../transport/index.ts';
 
 function toBytes(data: RawData): Uint8Array {
@@ -20,11 +21,7 @@ function toBytes(data: RawData): Uint8Array {
 
 class NodePeerSocket implements PeerSocket {
   readonly #ws: WebSocket;
-  #messageCallback: ((frame: Uint8Array) => void) | null = null;
-  #closeCallback: ((code: number, reason: string) => void) | null = null;
-  // Frames can arrive between the upgrade and the transport attaching its callback.
-  #early: Uint8Array[] = [];
-  #closed: { code: number; reason: string } | null = null;
+  readonly #events = new PeerSocketEvents();
   #lastError = '';
 
   constructor(ws: WebSocket) {
@@ -32,16 +29,14 @@ class NodePeerSocket implements PeerSocket {
     ws.binaryType = 'nodebuffer';
     ws.on('message', (data) => {
       const frame = toBytes(data);
-      if (this.#messageCallback === null) this.#early.push(frame);
-      else this.#messageCallback(frame);
+      this.#events.deliver(frame);
     });
     ws.on('error', (error) => {
       this.#lastError = error.message;
     });
     ws.on('close', (code, reasonBytes) => {
       const reason = reasonBytes.length > 0 ? reasonBytes.toString('utf8') : this.#lastError;
-      this.#closed = { code, reason };
-      this.#closeCallback?.(code, reason);
+      this.#events.close(code, reason);
     });
   }
 
@@ -60,15 +55,11 @@ class NodePeerSocket implements PeerSocket {
   }
 
   onMessage(callback: (frame: Uint8Array) => void): void {
-    this.#messageCallback = callback;
-    const early = this.#early;
-    this.#early = [];
-    for (const frame of early) callback(frame);
+    this.#events.onMessage(callback);
   }
 
   onClose(callback: (code: number, reason: string) => void): void {
-    this.#closeCallback = callback;
-    if (this.#closed !== null) callback(this.#closed.code, this.#closed.reason);
+    this.#events.onClose(callback);
   }
 }
 
