@@ -23,6 +23,10 @@ export type ErrorCode =
   | 'timeout'
   | 'unavailable'
   | 'proposalDropped'
+  // auth
+  | 'unauthenticated'
+  | 'permissionDenied'
+  | 'rateLimited'
   // protocol
   | 'unsupportedVersion'
   | 'decodeError';

@@ -4,7 +4,7 @@
 // Values travel as UTF-8 text, or as base64 when `encoding: 'base64'` is asked for; a value that is
 // not UTF-8 text is sent as base64 and marked `valueEncoding: 'base64'` whatever was asked for.
 
-import { z } from 'zod';
+import * as z from 'zod';
 import type { ErrorCode } from '../errors.ts';
 import { PROTOCOL_VERSION } from './version.ts';
 
@@ -86,6 +86,9 @@ const ERROR_CODES = [
   'timeout',
   'unavailable',
   'proposalDropped',
+  'unauthenticated',
+  'permissionDenied',
+  'rateLimited',
   'unsupportedVersion',
   'decodeError',
 ] as const satisfies readonly ErrorCode[];
@@ -164,6 +167,23 @@ export const deleteQuerySchema = z
   })
   .register(clientSchemas, { id: 'DeleteQuery' });
 export type DeleteQueryJson = z.input<typeof deleteQuerySchema>;
+
+/** A put as one JSON object (the WebSocket `request` body): PutBody plus its key. */
+export const putRequestSchema = putBodySchema.extend({ key }).register(clientSchemas, { id: 'PutRequest' });
+export type PutRequestJson = z.infer<typeof putRequestSchema>;
+
+/** A deleteRange as one JSON object (the WebSocket `request` body): DeleteQuery's options, typed. */
+export const deleteRangeRequestSchema = z
+  .strictObject({
+    key,
+    rangeEnd: rangeEnd.optional(),
+    prefix: prefix.optional(),
+    prevKv: z.boolean().optional(),
+    encoding: valueEncodingSchema.optional(),
+    requestId: requestId.optional(),
+  })
+  .register(clientSchemas, { id: 'DeleteRangeRequest' });
+export type DeleteRangeRequestJson = z.infer<typeof deleteRangeRequestSchema>;
 
 export const compactRequestSchema = z
   .strictObject({ revision: uint, requestId: requestId.optional() })
@@ -337,6 +357,9 @@ export const leaseTimeToLiveRequestSchema = z
   .register(clientSchemas, { id: 'LeaseTimeToLiveRequest' });
 export type LeaseTimeToLiveRequestJson = z.infer<typeof leaseTimeToLiveRequestSchema>;
 
+/** GET /v1/lease takes nothing; over the WebSocket its body is `{}`. */
+export const leaseListRequestSchema = z.strictObject({}).register(clientSchemas, { id: 'LeaseListRequest' });
+
 export const leaseGrantResponseSchema = z
   .object({ header: responseHeaderSchema, id: positiveInt, ttl: positiveInt })
   .register(clientSchemas, { id: 'LeaseGrantResponse' });
@@ -417,6 +440,24 @@ export const statusResponseSchema = z
     applied: uint,
     revision: uint,
     protocolVersion: positiveInt,
+    // Optional: members from before these fields answer without them.
+    healthy: z.boolean().optional().meta({ description: "Whether this member's /health answers 200." }),
+    leaderContactMs: z
+      .number()
+      .nonnegative()
+      .optional()
+      .meta({ description: 'Milliseconds since this member last heard from the leader; 0 on the leader.' }),
+    writes: z
+      .object({
+        applied: uint.meta({
+          description: 'Writes submitted through this member and applied, since it started.',
+        }),
+        latencyMsTotal: z.number().nonnegative().meta({
+          description:
+            'Their summed submit-to-apply time; over an interval, Δ latencyMsTotal / Δ applied is the commit latency.',
+        }),
+      })
+      .optional(),
   })
   .register(clientSchemas, { id: 'StatusResponse' });
 export type StatusResponseJson = z.infer<typeof statusResponseSchema>;
@@ -442,11 +483,78 @@ export const watchCreateSchema = z.strictObject({
   encoding: valueEncodingSchema.optional(),
 });
 
+// ---- requests over the watch WebSocket ----
+// Any client request can also travel over the watch WebSocket, as `{ type: 'request', id, op, body }`,
+// where body is what the HTTP route takes (as one JSON object) and is decoded by the same decoder.
+// The server answers `{ type: 'response', id, header, body }` (body: the HTTP answer without its
+// header) or `{ type: 'error', requestId: id, error }`.
+
+/** Each request op with the schema of its body. */
+export const requestBodySchemas = {
+  range: rangeRequestSchema,
+  put: putRequestSchema,
+  deleteRange: deleteRangeRequestSchema,
+  txn: txnRequestSchema,
+  compact: compactRequestSchema,
+  leaseGrant: leaseGrantRequestSchema,
+  leaseRevoke: leaseRevokeRequestSchema,
+  leaseKeepAlive: leaseKeepAliveRequestSchema,
+  leaseTimeToLive: leaseTimeToLiveRequestSchema,
+  leaseList: leaseListRequestSchema,
+} as const;
+export type RequestOpName = keyof typeof requestBodySchemas;
+export const REQUEST_OPS = Object.keys(requestBodySchemas) as RequestOpName[];
+
+const requestIdOnConnection = uint.meta({
+  description:
+    'Chosen by the client, unique among its pending requests on this connection; the answer carries it.',
+});
+
+function requestMessage<Op extends RequestOpName>(op: Op) {
+  return z.strictObject({
+    v: protocolVersion,
+    type: z.literal('request'),
+    id: requestIdOnConnection,
+    op: z.literal(op),
+    body: requestBodySchemas[op],
+  });
+}
+
+/** A request message as documented: one variant per op, each with its body's schema. */
+export const requestMessageSchema = z
+  .discriminatedUnion('op', [
+    requestMessage('range'),
+    requestMessage('put'),
+    requestMessage('deleteRange'),
+    requestMessage('txn'),
+    requestMessage('compact'),
+    requestMessage('leaseGrant'),
+    requestMessage('leaseRevoke'),
+    requestMessage('leaseKeepAlive'),
+    requestMessage('leaseTimeToLive'),
+    requestMessage('leaseList'),
+  ])
+  .register(clientSchemas, { id: 'RequestMessage' });
+export type RequestMessageJson = z.infer<typeof requestMessageSchema>;
+
+/**
+ * What a request message is checked against before its body goes to the op's own decoder (the
+ * HTTP route's), so that a bad body is reported as that decoder reports it.
+ */
+export const requestEnvelopeSchema = z.strictObject({
+  v: protocolVersion,
+  type: z.literal('request'),
+  id: requestIdOnConnection,
+  op: z.enum(REQUEST_OPS as [RequestOpName, ...RequestOpName[]]),
+  body: z.unknown(),
+});
+
 export const watchClientMessageSchema = z
   .discriminatedUnion('type', [
     watchCreateSchema,
     z.strictObject({ v: protocolVersion, type: z.literal('watchCancel'), watchId: uint }),
     z.strictObject({ v: protocolVersion, type: z.literal('progress') }),
+    requestMessageSchema,
   ])
   .register(clientSchemas, { id: 'WatchClientMessage' });
 export type WatchClientMessageJson = z.infer<typeof watchClientMessageSchema>;
@@ -471,8 +579,19 @@ export const watchServerMessageSchema = z
     }),
     z.object({
       v: protocolVersion,
+      type: z.literal('response'),
+      id: uint.meta({ description: 'The id of the request this answers.' }),
+      header: responseHeaderSchema,
+      body: z.record(z.string(), z.unknown()).meta({
+        description:
+          "The op's HTTP answer without its header: RangeResponse for range, PutResponse for put, and so on.",
+      }),
+    }),
+    z.object({
+      v: protocolVersion,
       type: z.literal('error'),
       watchId: uint.optional().meta({ description: 'The watch the error is about, if any.' }),
+      requestId: uint.optional().meta({ description: 'The request the error answers, if any.' }),
       error: errorBodySchema.shape.error,
     }),
   ])

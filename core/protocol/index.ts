@@ -85,3 +85,14 @@ export {
   type WatchClientMessage,
   type WatchServerMessage,
 } from './watch-codec.ts';
+export {
+  type ClientRequest,
+  decodeDeleteRangeRequest,
+  decodeRequestBody,
+  decodeRequestMessage,
+  encodeClientRequest,
+  encodeRequestError,
+  encodeRequestResponse,
+  type RequestAnswerJson,
+  type RequestMessage,
+} from './ws-request-codec.ts';

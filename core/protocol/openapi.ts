@@ -1,7 +1,7 @@
 // The OpenAPI 3.1 document of the client API, generated from the zod schemas so that it cannot
 // drift from what the decoders accept. The route table is the list the server implements.
 
-import { z } from 'zod';
+import * as z from 'zod';
 import { clientSchemas } from './client.ts';
 import { PROTOCOL_VERSION } from './version.ts';
 

@@ -14,11 +14,12 @@ import {
   watchServerMessageSchema,
 } from './client.ts';
 import { encodeErrorBody, vaneErrorOf } from './error-body.ts';
-import { type DecodeError, decodeError, refuse } from './errors.ts';
+import { type DecodeError, decodeError, refuse, runDecoder } from './errors.ts';
 import { decodeClientJson, decodeServerJson, RequestChecker, withOptional } from './json-decoding.ts';
 import { decodeKeyValue, encodeKeyValue, encodeResponseHeader, type ResponseMeta } from './kv-codec.ts';
 import type { ValueEncoding } from './text.ts';
 import { PROTOCOL_VERSION } from './version.ts';
+import { decodeRequestMessage, encodeClientRequest, type RequestMessage } from './ws-request-codec.ts';
 
 export type WatchClientMessage =
   | {
@@ -29,11 +30,24 @@ export type WatchClientMessage =
       readonly encoding: ValueEncoding;
     }
   | { readonly type: 'watchCancel'; readonly watchId: number }
-  | { readonly type: 'progress' };
+  | { readonly type: 'progress' }
+  | RequestMessage;
 
 export type WatchServerMessage =
   | { readonly type: 'watchResponse'; readonly header: ResponseHeaderJson; readonly response: WatchResponse }
-  | { readonly type: 'error'; readonly watchId?: number; readonly error: VaneError };
+  | {
+      readonly type: 'response';
+      readonly id: number;
+      readonly header: ResponseHeaderJson;
+      /** The op's answer without its header, as JSON (the SDK knows which op it asked for). */
+      readonly body: Readonly<Record<string, unknown>>;
+    }
+  | {
+      readonly type: 'error';
+      readonly watchId?: number;
+      readonly requestId?: number;
+      readonly error: VaneError;
+    };
 
 /** The watchId of a progress notification that answers a `progress` message (for every watch at once). */
 export const PROGRESS_WATCH_ID = -1;
@@ -44,6 +58,15 @@ export function decodeWatchClientMessage(
   json: unknown,
   limits: Limits = DEFAULT_LIMITS,
 ): WatchClientMessage | DecodeError {
+  // A request's body is judged by its op's own decoder (the HTTP route's), not by this union.
+  const request = runDecoder('watch', () => {
+    if (typeof json !== 'object' || json === null || (json as { type?: unknown }).type !== 'request') {
+      return undefined;
+    }
+    checkVersion(json);
+    return decodeRequestMessage(json, limits);
+  });
+  if (request !== undefined) return request;
   return decodeClientJson(
     'watch',
     json,
@@ -55,6 +78,8 @@ export function decodeWatchClientMessage(
           return { type: 'watchCancel', watchId: parsed.watchId };
         case 'progress':
           return { type: 'progress' };
+        case 'request':
+          throw new Error('decodeWatchClientMessage: request messages are decoded before the union');
         case 'watchCreate': {
           const encoding = parsed.encoding ?? 'utf8';
           const check = new RequestChecker('watchCreate', limits, encoding);
@@ -83,6 +108,13 @@ export function encodeWatchClientMessage(message: WatchClientMessage): WatchClie
       return { v: PROTOCOL_VERSION, type: 'watchCancel', watchId: message.watchId };
     case 'progress':
       return { v: PROTOCOL_VERSION, type: 'progress' };
+    case 'request':
+      return {
+        v: PROTOCOL_VERSION,
+        type: 'request',
+        id: message.id,
+        ...encodeClientRequest(message.request),
+      } as WatchClientMessageJson;
     case 'watchCreate': {
       const { key, rangeEnd, startRevision, prevKv, filters, progressNotify } = message.request;
       const create = { v: PROTOCOL_VERSION, type: 'watchCreate' as const, key };
@@ -148,8 +180,13 @@ export function decodeWatchServerMessage(
     limits,
     (parsed) => {
       if (parsed.type === 'error') {
+        // Id 0 is a valid id, so presence (not truthiness) decides.
         const error = { type: 'error' as const, error: vaneErrorOf(parsed.error) };
-        return parsed.watchId === undefined ? error : { ...error, watchId: parsed.watchId };
+        const aboutWatch = parsed.watchId === undefined ? error : { ...error, watchId: parsed.watchId };
+        return parsed.requestId === undefined ? aboutWatch : { ...aboutWatch, requestId: parsed.requestId };
+      }
+      if (parsed.type === 'response') {
+        return { type: 'response', id: parsed.id, header: parsed.header, body: parsed.body };
       }
       const events = parsed.events.map((event, i): WatchEvent => {
         const where = `watch.events[${i}]`;

@@ -1,4 +1,5 @@
-// Keys: GET/PUT/DELETE /v1/kv/{key}, POST /v1/kv/range, POST /v1/txn, POST /v1/compact.
+// Keys: GET/PUT/DELETE /v1/kv/{key}, POST /v1/kv/range, POST /v1/txn, POST /v1/compact. Each route
+// only reads and decodes its input; running it is shared with the watch WebSocket (client-requests.ts).
 import type { Context, Hono } from 'hono';
 import { isVaneError, type VaneError, vaneError } from '../../core/errors.ts';
 import type { Limits } from '../../core/limits.ts';
@@ -9,18 +10,13 @@ import {
   decodeRangeQuery,
   decodeRangeRequest,
   decodeTxnRequest,
-  encodeCompactResponse,
-  encodeDeleteRangeResponse,
-  encodePutResponse,
-  encodeRangeResponse,
-  encodeTxnResponse,
   isDecodeError,
 } from '../../core/protocol/index.ts';
-import type { DeleteRangeResponse, PutResponse, TxnResponse } from '../../core/store/index.ts';
-import type { MemberApi, ReadOptions } from '../member/index.ts';
+import type { MemberApi } from '../member/index.ts';
+import { runClientRequest } from './client-requests.ts';
 import type { AppEnv } from './env.ts';
 import { errorResponse } from './errors.ts';
-import { replyJson, responseMeta } from './reply.ts';
+import { replyJson } from './reply.ts';
 import { pathRemainder, readJson, withIdempotencyKey } from './request.ts';
 
 export const KV_PATH_PREFIX = '/v1/kv/';
@@ -33,17 +29,17 @@ export function registerKvRoutes(app: Hono<AppEnv>, member: MemberApi, limits: L
     if ('error' in key) return fail(c, key.error);
     const decoded = decodeRangeQuery(key.value, c.req.query(), limits);
     if (isDecodeError(decoded)) return fail(c, decoded);
-    const result = await member.range(decoded.request, readOptions(decoded));
+    const result = await runClientRequest(c.var.api, { op: 'range', ...decoded });
     if (isVaneError(result)) return fail(c, result);
     const single = decoded.request.rangeEnd === undefined;
     if (single && result.count === 0) {
       const at = decoded.request.revision ? ` at revision ${decoded.request.revision}` : '';
       return errorResponse(c, vaneError('keyNotFound', `key '${key.value}' does not exist${at}`), {
         ...member.header(),
-        revision: result.revision,
+        revision: result.header.revision,
       });
     }
-    return replyJson(c, encodeRangeResponse(result, responseMeta(member), decoded.encoding));
+    return replyJson(c, result);
   });
 
   app.put(`${KV_PATH_PREFIX}*`, async (c) => {
@@ -55,13 +51,8 @@ export function registerKvRoutes(app: Hono<AppEnv>, member: MemberApi, limits: L
     if ('error' in json) return fail(c, json.error);
     const decoded = decodePutRequest(key.value, json.value, limits);
     if (isDecodeError(decoded)) return fail(c, decoded);
-    const result = await member.write(
-      { op: 'put', request: decoded.request },
-      writeOptions(decoded.requestId),
-    );
-    if (isVaneError(result)) return fail(c, result);
-    // write() answers a command with the store's response to that command.
-    return replyJson(c, encodePutResponse(result as PutResponse, responseMeta(member), decoded.encoding));
+    const result = await runClientRequest(c.var.api, { op: 'put', ...decoded });
+    return isVaneError(result) ? fail(c, result) : replyJson(c, result);
   });
 
   app.delete(`${KV_PATH_PREFIX}*`, async (c) => {
@@ -71,13 +62,8 @@ export function registerKvRoutes(app: Hono<AppEnv>, member: MemberApi, limits: L
     if ('error' in query) return fail(c, query.error);
     const decoded = decodeDeleteRangeQuery(key.value, query.value, limits);
     if (isDecodeError(decoded)) return fail(c, decoded);
-    const result = await member.write(
-      { op: 'deleteRange', request: decoded.request },
-      writeOptions(decoded.requestId),
-    );
-    if (isVaneError(result)) return fail(c, result);
-    const response = result as DeleteRangeResponse;
-    return replyJson(c, encodeDeleteRangeResponse(response, responseMeta(member), decoded.encoding));
+    const result = await runClientRequest(c.var.api, { op: 'deleteRange', ...decoded });
+    return isVaneError(result) ? fail(c, result) : replyJson(c, result);
   });
 
   app.post('/v1/kv/range', async (c) => {
@@ -85,9 +71,8 @@ export function registerKvRoutes(app: Hono<AppEnv>, member: MemberApi, limits: L
     if ('error' in body) return fail(c, body.error);
     const decoded = decodeRangeRequest(body.value, limits);
     if (isDecodeError(decoded)) return fail(c, decoded);
-    const result = await member.range(decoded.request, readOptions(decoded));
-    if (isVaneError(result)) return fail(c, result);
-    return replyJson(c, encodeRangeResponse(result, responseMeta(member), decoded.encoding));
+    const result = await runClientRequest(c.var.api, { op: 'range', ...decoded });
+    return isVaneError(result) ? fail(c, result) : replyJson(c, result);
   });
 
   app.post('/v1/txn', async (c) => {
@@ -97,12 +82,8 @@ export function registerKvRoutes(app: Hono<AppEnv>, member: MemberApi, limits: L
     if ('error' in json) return fail(c, json.error);
     const decoded = decodeTxnRequest(json.value, limits);
     if (isDecodeError(decoded)) return fail(c, decoded);
-    const result = await member.write(
-      { op: 'txn', request: decoded.request },
-      writeOptions(decoded.requestId),
-    );
-    if (isVaneError(result)) return fail(c, result);
-    return replyJson(c, encodeTxnResponse(result as TxnResponse, responseMeta(member), decoded.encoding));
+    const result = await runClientRequest(c.var.api, { op: 'txn', ...decoded });
+    return isVaneError(result) ? fail(c, result) : replyJson(c, result);
   });
 
   app.post('/v1/compact', async (c) => {
@@ -112,26 +93,7 @@ export function registerKvRoutes(app: Hono<AppEnv>, member: MemberApi, limits: L
     if ('error' in json) return fail(c, json.error);
     const decoded = decodeCompactRequest(json.value, limits);
     if (isDecodeError(decoded)) return fail(c, decoded);
-    const result = await member.write(
-      { op: 'compact', request: decoded.request },
-      writeOptions(decoded.requestId),
-    );
-    if (isVaneError(result)) return fail(c, result);
-    return replyJson(c, encodeCompactResponse(result, responseMeta(member)));
+    const result = await runClientRequest(c.var.api, { op: 'compact', ...decoded });
+    return isVaneError(result) ? fail(c, result) : replyJson(c, result);
   });
-}
-
-/** minRevision flows through as soon as core/protocol decodes it (it does not yet). */
-function readOptions(decoded: {
-  readonly serializable?: boolean;
-  readonly minRevision?: number;
-}): ReadOptions {
-  const serializable = decoded.serializable === true;
-  return decoded.minRevision === undefined
-    ? { serializable }
-    : { serializable, minRevision: decoded.minRevision };
-}
-
-export function writeOptions(requestId: string | undefined): { requestId?: string } {
-  return requestId === undefined ? {} : { requestId };
 }

@@ -2,10 +2,10 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { DEFAULT_LIMITS } from '../../core/limits.ts';
 import type { WatchServerMessage } from '../../core/protocol/index.ts';
-import type { Command, StoreConfig, WatchResponse } from '../../core/store/index.ts';
+import type { Command, RangeResponse, StoreConfig, WatchResponse } from '../../core/store/index.ts';
 import { createLogger } from '../log.ts';
 import { Metrics } from '../metrics.ts';
-import { FakeMember, FakeSocket, ManualTimers } from './testing.ts';
+import { createTestApp, FakeMember, FakeSocket, ManualTimers } from './testing.ts';
 import { CLOSE_CLIENT_TOO_SLOW, WatchSession, type WatchSessionLimits } from './watch-session.ts';
 
 const encoder = new TextEncoder();
@@ -378,3 +378,178 @@ function filtered(socket: FakeSocket, type: WatchServerMessage['type']): FakeSoc
   });
   return copy;
 }
+
+describe('WatchSession requests', () => {
+  type Answer = Extract<WatchServerMessage, { type: 'response' | 'error' }>;
+
+  /** The request answers sent so far, once `count` of them have arrived (requests run asynchronously). */
+  async function answers(s: Setup, count: number): Promise<Answer[]> {
+    for (let turns = 0; turns < 1000; turns++) {
+      const found = s.socket
+        .messages()
+        .filter(
+          (m): m is Answer => m.type === 'response' || (m.type === 'error' && m.requestId !== undefined),
+        );
+      if (found.length >= count) return found;
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    throw new Error(`expected ${count} request answers, got fewer`);
+  }
+
+  /** A member whose writes wait until the test releases them. */
+  class HeldMember extends FakeMember {
+    readonly held: (() => void)[] = [];
+    override async write(...args: Parameters<FakeMember['write']>): ReturnType<FakeMember['write']> {
+      await new Promise<void>((resolve) => this.held.push(resolve));
+      return super.write(...args);
+    }
+  }
+
+  test('every op runs over the socket and answers as its HTTP route does', async () => {
+    const s = setup();
+    const { app } = createTestApp();
+    const steps: [string, Record<string, unknown>, string, string, unknown?][] = [
+      ['leaseGrant', { ttl: 60, id: 5 }, 'POST', '/v1/lease/grant', { ttl: 60, id: 5 }],
+      ['put', { key: 'a/1', value: 'one', lease: 5 }, 'PUT', '/v1/kv/a%2F1', { value: 'one', lease: 5 }],
+      [
+        'put',
+        { key: 'a/2', value: 'two', prevKv: true },
+        'PUT',
+        '/v1/kv/a%2F2',
+        { value: 'two', prevKv: true },
+      ],
+      ['range', { key: 'a/', prefix: true }, 'POST', '/v1/kv/range', { key: 'a/', prefix: true }],
+      [
+        'txn',
+        {
+          compare: [{ key: 'a/1', target: 'version', result: 'equal', value: 1 }],
+          success: [{ put: { key: 'a/3', value: '3' } }],
+        },
+        'POST',
+        '/v1/txn',
+        {
+          compare: [{ key: 'a/1', target: 'version', result: 'equal', value: 1 }],
+          success: [{ put: { key: 'a/3', value: '3' } }],
+        },
+      ],
+      ['deleteRange', { key: 'a/2', prevKv: true }, 'DELETE', '/v1/kv/a%2F2?prevKv=true'],
+      ['leaseKeepAlive', { id: 5 }, 'POST', '/v1/lease/keepalive', { id: 5 }],
+      ['leaseTimeToLive', { id: 5, keys: true }, 'POST', '/v1/lease/timetolive', { id: 5, keys: true }],
+      ['leaseList', {}, 'GET', '/v1/lease'],
+      ['leaseRevoke', { id: 5 }, 'POST', '/v1/lease/revoke', { id: 5 }],
+      ['compact', { revision: 3 }, 'POST', '/v1/compact', { revision: 3 }],
+    ];
+    for (const [i, [op, body, method, path, httpBody]] of steps.entries()) {
+      s.send({ type: 'request', id: i, op, body });
+      const answer = (await answers(s, i + 1))[i]!;
+      assert.equal(answer.type, 'response', `${op}: ${JSON.stringify(answer)}`);
+      if (answer.type !== 'response') continue;
+      assert.equal(answer.id, i);
+      const http = await app.request(path, {
+        method,
+        ...(httpBody === undefined
+          ? {}
+          : { body: JSON.stringify(httpBody), headers: { 'content-type': 'application/json' } }),
+      });
+      assert.equal(http.status, 200, op);
+      assert.deepStrictEqual({ header: answer.header, ...answer.body }, await http.json(), op);
+    }
+  });
+
+  test('a write retried with the same requestId applies once and gets the first answer again', async () => {
+    const s = setup();
+    s.send({ type: 'request', id: 1, op: 'put', body: { key: 'k', value: 'v', requestId: 'client-1' } });
+    s.send({ type: 'request', id: 2, op: 'put', body: { key: 'k', value: 'v', requestId: 'client-1' } });
+    const [first, retry] = await answers(s, 2);
+    assert.equal(first?.type, 'response');
+    assert.deepStrictEqual(retry && { ...retry, id: 1 }, first);
+    assert.equal((s.member.store.range({ key: 'k' }) as RangeResponse).kvs[0]?.version, 1);
+  });
+
+  test('a refused request gets an error carrying its id, and the session goes on', async () => {
+    const s = setup();
+    s.send({ type: 'request', id: 3, op: 'put', body: { key: 'k' } });
+    s.send({ type: 'request', id: 4, op: 'rename', body: {} });
+    s.send({ type: 'request', id: 5, op: 'leaseRevoke', body: { id: 99 } });
+    s.send({ type: 'request', id: 6, op: 'range', body: { key: 'k' } });
+    const found = await answers(s, 4);
+    const outcomes = found.map((a) => (a.type === 'error' ? [a.requestId, a.error.code] : [a.id, 'ok']));
+    assert.deepStrictEqual(Object.fromEntries(outcomes), {
+      3: 'invalidRequest',
+      4: 'invalidRequest',
+      5: 'leaseNotFound',
+      6: 'ok',
+    });
+    const refused = found.find((a) => a.type === 'error' && a.requestId === 3);
+    assert.equal(
+      refused?.type === 'error' && refused.error.message,
+      'put.value: missing (required unless ignoreValue is true)',
+    );
+    assert.equal(s.socket.closedWith, undefined);
+  });
+
+  test('requests running at once per connection are limited, with an error naming the limit', async () => {
+    const member = new HeldMember();
+    const socket = new FakeSocket();
+    const session = new WatchSession(member, socket, {
+      limits: DEFAULT_LIMITS,
+      logger: createLogger({ level: 'silent', name: 'watch' }),
+      metrics: new Metrics(),
+      timers: new ManualTimers(),
+      sessionLimits: { maxPendingRequests: 2 },
+    });
+    const put = (id: number) =>
+      session.receive(
+        JSON.stringify({ v: 1, type: 'request', id, op: 'put', body: { key: `k${id}`, value: 'v' } }),
+      );
+    put(1);
+    put(1);
+    put(2);
+    put(3);
+    assert.equal(session.pendingRequestCount, 2);
+    const refusals = socket.messages().filter((m) => m.type === 'error');
+    assert.deepStrictEqual(
+      refusals.map((m) => m.type === 'error' && [m.requestId, m.error.code]),
+      [
+        [1, 'invalidRequest'],
+        [3, 'unavailable'],
+      ],
+    );
+    assert.match(
+      refusals[1]?.type === 'error' ? refusals[1].error.message : '',
+      /maxPendingRequestsPerConnection/,
+    );
+    for (const release of member.held.splice(0)) release();
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(session.pendingRequestCount, 0);
+    put(3);
+    assert.equal(session.pendingRequestCount, 1);
+  });
+
+  test('a request message carries a value as large as an HTTP body may', async () => {
+    const s = setup();
+    const value = 'x'.repeat(1024 * 1024);
+    s.send({ type: 'request', id: 1, op: 'put', body: { key: 'big', value } });
+    const [answer] = await answers(s, 1);
+    assert.equal(answer?.type, 'response');
+    assert.equal((s.member.store.range({ key: 'big' }) as RangeResponse).kvs[0]?.value.length, value.length);
+  });
+
+  test('an answer that comes after the socket closed is dropped', async () => {
+    const member = new HeldMember();
+    const socket = new FakeSocket();
+    const session = new WatchSession(member, socket, {
+      limits: DEFAULT_LIMITS,
+      logger: createLogger({ level: 'silent', name: 'watch' }),
+      metrics: new Metrics(),
+      timers: new ManualTimers(),
+    });
+    session.receive(
+      JSON.stringify({ v: 1, type: 'request', id: 1, op: 'put', body: { key: 'k', value: 'v' } }),
+    );
+    session.closed();
+    for (const release of member.held.splice(0)) release();
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.deepStrictEqual(socket.sent, []);
+  });
+});

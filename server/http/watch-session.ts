@@ -1,5 +1,7 @@
-// One client's watch WebSocket: many watches multiplexed over one socket. Runtime-neutral: it sees
-// the socket only through ClientSocket, and time only through SessionTimers.
+// One client's watch WebSocket: many watches multiplexed over one socket, and any client request
+// (range, put, txn, leases...) as a request message answered by id, run exactly as the HTTP route
+// runs it. Runtime-neutral: it sees the socket only through ClientSocket, and time only through
+// SessionTimers.
 //
 // Back-pressure: responses are pulled from the member's watches (take) only while the socket's
 // unsent bytes are below pauseBufferedBytes. A client that stops reading therefore stops being
@@ -8,14 +10,17 @@
 // closeBufferedBytes (replies to its own requests still go out while paused), it is disconnected
 // with a close reason saying why; it can reconnect and resume each watch from its last revision.
 import { isVaneError, type VaneError, vaneError } from '../../core/errors.ts';
-import { formatBytes, type Limits } from '../../core/limits.ts';
+import { DEFAULT_LIMITS, formatBytes, type Limits } from '../../core/limits.ts';
 import {
   decodeWatchClientMessage,
+  encodeRequestError,
+  encodeRequestResponse,
   encodeWatchError,
   encodeWatchResponse,
   isDecodeError,
   PROGRESS_WATCH_ID,
   parseJsonBody,
+  type RequestMessage,
   type ResponseMeta,
   type ValueEncoding,
   type WatchClientMessage,
@@ -24,6 +29,7 @@ import type { WatchResponse } from '../../core/store/index.ts';
 import type { Logger } from '../log.ts';
 import type { MemberApi, WatchHandle } from '../member/index.ts';
 import type { Metrics } from '../metrics.ts';
+import { runClientRequest } from './client-requests.ts';
 
 /** The path of the watch WebSocket. */
 export const WATCH_PATH = '/v1/watch';
@@ -48,8 +54,10 @@ export interface WatchSocketListener {
 export interface WatchSessionLimits {
   /** Watches one connection may hold open. */
   readonly maxWatches: number;
-  /** Bytes in one client message (UTF-8). */
+  /** Bytes in one client message (UTF-8); a request message carries as much as an HTTP body. */
   readonly maxMessageBytes: number;
+  /** Request messages one connection may have running at once. */
+  readonly maxPendingRequests: number;
   /** Unsent bytes at which the session stops pulling responses. */
   readonly pauseBufferedBytes: number;
   /** Unsent bytes at which the client is disconnected. */
@@ -66,7 +74,8 @@ export interface WatchSessionLimits {
 
 export const DEFAULT_WATCH_SESSION_LIMITS: WatchSessionLimits = {
   maxWatches: 1000,
-  maxMessageBytes: 64 * 1024,
+  maxMessageBytes: DEFAULT_LIMITS.maxRequestBytes,
+  maxPendingRequests: 256,
   pauseBufferedBytes: 1024 * 1024,
   closeBufferedBytes: 16 * 1024 * 1024,
   slowClientTimeoutMs: 30_000,
@@ -119,6 +128,8 @@ export class WatchSession implements WatchSocketListener {
   readonly #watches = new Map<number, OpenWatch>();
   /** Watches whose take() may return something, in the order they get their turn. */
   readonly #ready = new Set<number>();
+  /** Ids of the request messages being run. */
+  readonly #pendingRequests = new Set<number>();
   #open = true;
   #pumpScheduled = false;
   /** Since when the socket has been too full to pump, unbroken; undefined while it is not. */
@@ -145,6 +156,11 @@ export class WatchSession implements WatchSocketListener {
     return this.#watches.size;
   }
 
+  /** Request messages being run for this connection. */
+  get pendingRequestCount(): number {
+    return this.#pendingRequests.size;
+  }
+
   receive(text: string): void {
     if (!this.#open) return;
     const maximum = this.#session.maxMessageBytes;
@@ -165,7 +181,9 @@ export class WatchSession implements WatchSocketListener {
     }
     const message = decodeWatchClientMessage(parsed.value, this.#limits);
     if (isDecodeError(message)) {
-      this.#sendError(message, watchIdOf(parsed.value));
+      const requestId = requestIdOf(parsed.value);
+      if (requestId === undefined) this.#sendError(message, watchIdOf(parsed.value));
+      else this.#sendControl(encodeRequestError(message, requestId));
       return;
     }
     this.#handle(message);
@@ -194,7 +212,59 @@ export class WatchSession implements WatchSocketListener {
         this.#progressRequested = true;
         this.#schedulePump();
         return;
+      case 'request':
+        this.#request(message);
+        return;
     }
+  }
+
+  #request(message: RequestMessage): void {
+    const { id } = message;
+    if (this.#pendingRequests.has(id)) {
+      this.#sendControl(
+        encodeRequestError(
+          vaneError('invalidRequest', `request id ${id} is already pending on this connection; use a new id`),
+          id,
+        ),
+      );
+      return;
+    }
+    const limit = this.#session.maxPendingRequests;
+    if (this.#pendingRequests.size >= limit) {
+      this.#sendControl(
+        encodeRequestError(
+          vaneError(
+            'unavailable',
+            `this connection already has ${limit} requests running (maxPendingRequestsPerConnection); wait for answers before sending more`,
+            { limit: 'maxPendingRequestsPerConnection', maximum: limit },
+          ),
+          id,
+        ),
+      );
+      return;
+    }
+    this.#pendingRequests.add(id);
+    runClientRequest(this.#member, message.request).then(
+      (result) => {
+        this.#pendingRequests.delete(id);
+        this.#sendControl(
+          isVaneError(result) ? encodeRequestError(result, id) : encodeRequestResponse(id, result),
+        );
+      },
+      (thrown: unknown) => {
+        this.#pendingRequests.delete(id);
+        this.#logger.error({ err: thrown, op: message.request.op }, 'watch socket request threw');
+        this.#sendControl(
+          encodeRequestError(
+            vaneError(
+              'unavailable',
+              'the member failed to handle this request (a bug, logged on the member); retrying may work',
+            ),
+            id,
+          ),
+        );
+      },
+    );
   }
 
   #create(message: Extract<WatchClientMessage, { type: 'watchCreate' }>): void {
@@ -323,7 +393,7 @@ export class WatchSession implements WatchSocketListener {
       );
       this.#closeSocket(
         CLOSE_CLIENT_TOO_SLOW,
-        `too slow: over ${formatBytes(this.#session.pauseBufferedBytes)} unsent for ${Math.round(pausedMs / 1000)} s; reconnect and resume`,
+        `too slow: over ${formatBytes(this.#session.pauseBufferedBytes)} unsent for ${Math.round(pausedMs / 1000)} s (slowWatcherTimeoutMs); reconnect and resume`,
       );
       return;
     }
@@ -359,6 +429,8 @@ export class WatchSession implements WatchSocketListener {
   }
 
   #sendResponse(watch: OpenWatch, response: WatchResponse): void {
+    // A take() can hand over many large responses at once: each is checked against the bound.
+    if (!this.#open || this.#disconnectIfFull()) return;
     const json = encodeWatchResponse({ ...response, watchId: watch.clientId }, this.#meta(), watch.encoding);
     this.#socket.send(JSON.stringify(json));
     if (response.canceled === true) this.#forget(watch);
@@ -370,19 +442,22 @@ export class WatchSession implements WatchSocketListener {
 
   /** Replies to the client's own messages go out even while paused, up to closeBufferedBytes. */
   #sendControl(json: object): void {
-    if (!this.#open) return;
-    if (this.#socket.bufferedAmount() >= this.#session.closeBufferedBytes) {
-      this.#logger.warn(
-        { bufferedBytes: this.#socket.bufferedAmount() },
-        'watch client not reading; disconnecting',
-      );
-      this.#closeSocket(
-        CLOSE_CLIENT_TOO_SLOW,
-        `too slow: over ${formatBytes(this.#session.closeBufferedBytes)} unsent; reconnect and resume`,
-      );
-      return;
-    }
+    if (!this.#open || this.#disconnectIfFull()) return;
     this.#socket.send(JSON.stringify(json));
+  }
+
+  /** Disconnects a client with closeBufferedBytes unsent, so that no more than that and one message is ever held. */
+  #disconnectIfFull(): boolean {
+    if (this.#socket.bufferedAmount() < this.#session.closeBufferedBytes) return false;
+    this.#logger.warn(
+      { bufferedBytes: this.#socket.bufferedAmount() },
+      'watch client not reading; disconnecting',
+    );
+    this.#closeSocket(
+      CLOSE_CLIENT_TOO_SLOW,
+      `too slow: over ${formatBytes(this.#session.closeBufferedBytes)} unsent (maxWatchBufferBytes); reconnect and resume`,
+    );
+    return true;
   }
 
   #forget(watch: OpenWatch): void {
@@ -399,6 +474,15 @@ export class WatchSession implements WatchSocketListener {
     const header = this.#member.header();
     return { member: header.member, raftTerm: header.raftTerm };
   }
+}
+
+/** The id of a refused request message, so that its error answers that request. */
+function requestIdOf(json: unknown): number | undefined {
+  if (typeof json !== 'object' || json === null) return undefined;
+  const message = json as { type?: unknown; id?: unknown };
+  if (message.type !== 'request') return undefined;
+  const id = message.id;
+  return typeof id === 'number' && Number.isSafeInteger(id) && id >= 0 ? id : undefined;
 }
 
 /** The watchId a refused message named, so the error can say which watch it is about. */
