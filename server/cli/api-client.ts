@@ -37,6 +37,8 @@ export interface ApiClientOptions {
   readonly endpoints: readonly string[];
   readonly timeoutMs: number;
   readonly interrupt: AbortSignal;
+  /** Sent as `Authorization: Bearer <token>` with every request. */
+  readonly token?: string;
   /** Progress notes for the user (stderr): what the client waits for. */
   readonly note: (line: string) => void;
   /** Pause before the first retry, doubling up to maxBackoffMs. */
@@ -243,6 +245,7 @@ export class ApiClient {
     const headers: Record<string, string> = { Accept: 'application/json' };
     if (call.body !== undefined) headers['Content-Type'] = 'application/json';
     if (idempotencyKey !== undefined) headers['Idempotency-Key'] = idempotencyKey;
+    if (this.options.token !== undefined) headers.Authorization = `Bearer ${this.options.token}`;
     const timeout = AbortSignal.timeout(timeoutMs);
     const slowNote = setTimeout(
       () => this.options.note(`waiting for ${endpoint} to answer (${call.what})...`),

@@ -20,6 +20,7 @@ export function clientContext(input: CommandInput): ClientContext {
     endpoints: settings.endpoints,
     timeoutMs: settings.timeoutMs,
     interrupt: input.io.interrupt,
+    ...(settings.token === undefined ? {} : { token: settings.token }),
     note: (line) => out.note(line),
   });
   return { api, out, settings };

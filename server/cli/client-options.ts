@@ -21,12 +21,19 @@ export const CLIENT_OPTIONS: Readonly<Record<string, OptionSpec>> = {
     description: 'how long to keep trying, e.g. 500ms, 10s, 2m (default 10s; env VANE_TIMEOUT)',
   },
   json: { type: 'boolean', description: "print the API's JSON instead of text" },
+  token: {
+    type: 'string',
+    valueName: 'TOKEN',
+    description: 'the token to send, when the cluster has auth enabled (env VANE_TOKEN)',
+  },
 };
 
 export interface ClientSettings {
   readonly endpoints: readonly string[];
   readonly timeoutMs: number;
   readonly json: boolean;
+  /** Sent as `Authorization: Bearer <token>`; undefined = none. */
+  readonly token: string | undefined;
 }
 
 export function clientSettings(
@@ -41,7 +48,16 @@ export function clientSettings(
     timeoutMs:
       timeoutText === undefined ? DEFAULT_TIMEOUT_MS : parseDuration(timeoutText, '--timeout', command),
     json: options.flag('json'),
+    token: parseToken(options.string('token') ?? env.VANE_TOKEN, command),
   };
+}
+
+/** A token is one word; surrounding whitespace (a pasted newline) is dropped. */
+function parseToken(text: string | undefined, command: string): string | undefined {
+  const token = text?.trim();
+  if (token === undefined || token === '') return undefined;
+  if (/\s/.test(token)) throw usageError('--token: a token has no spaces in it', command);
+  return token;
 }
 
 /** 'http://a:7379, http://b:7379/' → ['http://a:7379', 'http://b:7379']. */

@@ -1,4 +1,16 @@
 // Every `vane` command, in the order `vane help` lists them.
+import {
+  authDisableCommand,
+  authEnableCommand,
+  authStatusCommand,
+  roleAddCommand,
+  roleDeleteCommand,
+  roleGrantCommand,
+  roleListCommand,
+  roleRevokeCommand,
+  tokenCreateCommand,
+  tokenRevokeCommand,
+} from './auth-commands.ts';
 import type { CommandSpec } from './command.ts';
 import { compactCommand, delCommand, getCommand, putCommand, txnCommand } from './kv-commands.ts';
 import {
@@ -39,4 +51,14 @@ export const COMMANDS: readonly CommandSpec[] = [
   statusCommand,
   snapshotSaveCommand,
   snapshotRestoreCommand,
+  authEnableCommand,
+  authDisableCommand,
+  authStatusCommand,
+  roleAddCommand,
+  roleGrantCommand,
+  roleRevokeCommand,
+  roleListCommand,
+  roleDeleteCommand,
+  tokenCreateCommand,
+  tokenRevokeCommand,
 ];

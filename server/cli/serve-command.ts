@@ -36,7 +36,20 @@ const VALUE_NAMES: Readonly<Record<ServeFlag, string>> = {
   'auto-compact-revisions': 'N',
   'auto-compact-minutes': 'MINUTES',
   'cors-origins': 'LIST',
+  'max-request-bytes': 'BYTES',
+  'max-client-connections': 'N',
+  'max-watches-per-connection': 'N',
+  'max-watch-buffer-bytes': 'BYTES',
+  'slow-watcher-timeout-ms': 'MS',
   'log-level': 'LEVEL',
+  'cert-file': 'FILE',
+  'key-file': 'FILE',
+  'peer-cert-file': 'FILE',
+  'peer-key-file': 'FILE',
+  'peer-trusted-ca-file': 'FILE',
+  'auth-signing-key-file': 'FILE',
+  'token-rate-limit': 'N',
+  'token-rate-burst': 'N',
 };
 
 const SERVE_OPTIONS: Readonly<Record<string, OptionSpec>> = Object.fromEntries(

@@ -103,30 +103,37 @@ export const watchCommand: CommandSpec = {
     for (;;) {
       const endpoint = endpoints[current % endpoints.length]!;
       let created = false;
-      const end = await watchSession(endpoint, create(next), io.interrupt, (message, response) => {
-        if (out.json) out.jsonLine(message);
-        if (response.created) {
-          created = true;
-          if (next === 0) next = response.revision + 1;
-          const from = next > 0 ? `revision ${next}` : 'now';
-          out.note(
-            connections === 0
-              ? `watching ${what} from ${from} (Ctrl-C stops)`
-              : `resumed on ${endpoint} from ${from}`,
-          );
-          connections++;
-          backoff = INITIAL_RECONNECT_MS;
-          unreachableSince = null;
-          failures = [];
-          return;
-        }
-        for (const event of response.events) {
-          if (!out.json) out.line(eventLine(event));
-          next = Math.max(next, event.kv.modRevision + 1);
-        }
-        // A progress notification: nothing matched up to its revision.
-        if (response.events.length === 0 && !response.canceled) next = Math.max(next, response.revision + 1);
-      });
+      const end = await watchSession(
+        endpoint,
+        create(next),
+        io.interrupt,
+        settings.token,
+        (message, response) => {
+          if (out.json) out.jsonLine(message);
+          if (response.created) {
+            created = true;
+            if (next === 0) next = response.revision + 1;
+            const from = next > 0 ? `revision ${next}` : 'now';
+            out.note(
+              connections === 0
+                ? `watching ${what} from ${from} (Ctrl-C stops)`
+                : `resumed on ${endpoint} from ${from}`,
+            );
+            connections++;
+            backoff = INITIAL_RECONNECT_MS;
+            unreachableSince = null;
+            failures = [];
+            return;
+          }
+          for (const event of response.events) {
+            if (!out.json) out.line(eventLine(event));
+            next = Math.max(next, event.kv.modRevision + 1);
+          }
+          // A progress notification: nothing matched up to its revision.
+          if (response.events.length === 0 && !response.canceled)
+            next = Math.max(next, response.revision + 1);
+        },
+      );
       if (end.kind === 'interrupted') return 0;
       if (end.kind === 'canceled') throw new CliError(end.message, 1, end.json);
       if (end.kind === 'lost' && created) {
@@ -169,6 +176,7 @@ async function watchSession(
   endpoint: string,
   create: WatchClientMessageJson,
   interrupt: AbortSignal,
+  token: string | undefined,
   onResponse: (message: unknown, response: WatchResponse) => void,
 ): Promise<SessionEnd> {
   if (interrupt.aborted) return { kind: 'interrupted' };
@@ -179,6 +187,7 @@ async function watchSession(
     const ws = new WebSocket(url, {
       handshakeTimeout: ATTEMPT_TIMEOUT_MS,
       maxPayload: MAX_WATCH_MESSAGE_BYTES,
+      ...(token === undefined ? {} : { headers: { Authorization: `Bearer ${token}` } }),
     });
     let opened = false;
     let ended = false;
@@ -219,6 +228,8 @@ async function watchSession(
         else finish({ kind: 'canceled', message: `the watch was refused: ${text} [${code}]`, json });
         return;
       }
+      // This CLI sends no request messages, so no request answer ever comes.
+      if (message.type === 'response') return;
       const response = message.response;
       onResponse(json, response);
       if (response.canceled) {

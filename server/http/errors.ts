@@ -21,6 +21,8 @@ const STATUS_BY_CODE: Readonly<Record<ErrorCode | HttpErrorCode, ContentfulStatu
   futureRevision: 400,
   unsupportedVersion: 400,
   leaseTtlTooLarge: 400,
+  unauthenticated: 401,
+  permissionDenied: 403,
   keyNotFound: 404,
   leaseNotFound: 404,
   routeNotFound: 404,
@@ -30,6 +32,7 @@ const STATUS_BY_CODE: Readonly<Record<ErrorCode | HttpErrorCode, ContentfulStatu
   keyTooLarge: 413,
   valueTooLarge: 413,
   notLeader: 421,
+  rateLimited: 429,
   internal: 500,
   noLeader: 503,
   unavailable: 503,
@@ -49,6 +52,12 @@ export function httpStatusOf(code: ErrorCode | HttpErrorCode): ContentfulStatusC
 export function errorResponse(c: Context, error: VaneError, header: ResponseHeader): Response {
   const status = httpStatusOf(error.code);
   if (status === 503) c.header('Retry-After', String(RETRY_AFTER_SECONDS));
+  // A rate-limited client is told when its bucket has a request again.
+  const retryAfterMs = error.details?.retryAfterMs;
+  if (status === 429 && typeof retryAfterMs === 'number') {
+    c.header('Retry-After', String(Math.max(1, Math.ceil(retryAfterMs / 1000))));
+  }
+  if (status === 401) c.header('WWW-Authenticate', 'Bearer realm="vane"');
   setHeaderFields(c, header);
   return c.json({ ...encodeErrorBody(error), header }, status);
 }
