@@ -1,6 +1,8 @@
 // A member's configuration: from command-line flags, then VANE_* environment variables, then
 // defaults. Validated once here; everything downstream trusts it.
-import { z } from 'zod';
+import * as z from 'zod';
+import { DEFAULT_LIMITS } from '../core/limits.ts';
+import { DEFAULT_MAX_CLIENT_CONNECTIONS, DEFAULT_WATCH_SESSION_LIMITS } from './http/index.ts';
 
 export interface MemberConfig {
   /** This member's id in the cluster (unique, never reused). */
@@ -30,7 +32,33 @@ export interface MemberConfig {
   /** Keep this many minutes of history instead (0 = off); wins over autoCompactRevisions. */
   readonly autoCompactMinutes: number;
   readonly corsOrigins: readonly string[];
+  /** Bytes in one client request body (etcd --max-request-bytes). */
+  readonly maxRequestBytes: number;
+  /** Open client connections, HTTP and watch WebSockets together; one more is refused with 503. */
+  readonly maxClientConnections: number;
+  /** Watches one watch WebSocket may hold open. */
+  readonly maxWatchesPerConnection: number;
+  /** Unsent bytes a watch client may have before it is disconnected as too slow. */
+  readonly maxWatchBufferBytes: number;
+  /** How long a watch client may stay too far behind before it is disconnected. */
+  readonly slowWatcherTimeoutMs: number;
   readonly logLevel: 'debug' | 'info' | 'warn' | 'error';
+  /** TLS for the client API (https, wss); null = plain HTTP. */
+  readonly clientTls: TlsFiles | null;
+  /** TLS for the peer listener (wss); null = plain ws. */
+  readonly peerTls: TlsFiles | null;
+  /** CA certificates (PEM) trusted when dialing peers over wss; null = the runtime's own. */
+  readonly peerTrustedCaFile: string | null;
+  /** The key this member signs tokens with (PEM PKCS#8 Ed25519); null = one it creates in its data directory. */
+  readonly authSigningKeyFile: string | null;
+  /** Requests per second each token may make on this member; null = unlimited. */
+  readonly tokenRateLimit: { readonly perSecond: number; readonly burst: number } | null;
+}
+
+/** A certificate chain and its private key, PEM files. */
+export interface TlsFiles {
+  readonly certFile: string;
+  readonly keyFile: string;
 }
 
 export interface HostPort {
@@ -40,6 +68,11 @@ export interface HostPort {
 
 export const DEFAULT_CLIENT_PORT = 7379;
 export const DEFAULT_PEER_PORT = 7380;
+/** A watch client is paused at 1/16 of its buffer bound, which must leave room for a few messages. */
+export const MIN_WATCH_BUFFER_BYTES = 64 * 1024;
+
+/** Requests per second a token may make on one member unless --token-rate-limit says otherwise. */
+export const DEFAULT_TOKEN_RATE_LIMIT = 1000;
 
 /** The flags `vane serve` takes; each also reads VANE_<NAME_IN_UPPER_SNAKE>. */
 export const SERVE_FLAGS = {
@@ -56,13 +89,28 @@ export const SERVE_FLAGS = {
   'tick-ms': 'milliseconds per Raft tick (default 100)',
   'election-ticks': 'ticks without a leader before an election (default 10)',
   'heartbeat-ticks': 'ticks between heartbeats (default 1)',
-  'snapshot-entries': 'applied entries between snapshots (default 10000)',
+  'snapshot-entries': 'at least this many applied entries, and as many log bytes as the last snapshot, between snapshots (default 10000)',
   'snapshot-catchup-entries': 'entries kept after a snapshot for lagging followers (default 5000)',
   'quota-bytes': 'store size limit; writes past it are refused (default 2 GiB)',
   'auto-compact-revisions': 'keep this many revisions of history (default 10000; 0 = off)',
   'auto-compact-minutes': 'keep this many minutes of history instead of a revision count (default 0 = off)',
   'cors-origins': 'comma-separated origins allowed to call the API from a browser',
+  'max-request-bytes': 'largest client request body in bytes (default 1572864 = 1.5 MiB)',
+  'max-client-connections': 'open client connections, HTTP and WebSocket together (default 4096)',
+  'max-watches-per-connection': 'watches one watch WebSocket may hold (default 1000)',
+  'max-watch-buffer-bytes': 'unsent bytes a watch client may have before it is disconnected (default 16 MiB)',
+  'slow-watcher-timeout-ms': 'how long a watch client may lag before it is disconnected (default 30000)',
   'log-level': 'debug, info, warn or error (default info)',
+  'cert-file': 'TLS certificate (PEM) for the client API: serve https and wss',
+  'key-file': 'TLS private key (PEM) for --cert-file',
+  'peer-cert-file': 'TLS certificate (PEM) for the peer listener: peers connect over wss',
+  'peer-key-file': 'TLS private key (PEM) for --peer-cert-file',
+  'peer-trusted-ca-file':
+    "CA certificates (PEM) trusted when connecting to peers over wss (default the runtime's)",
+  'auth-signing-key-file':
+    'Ed25519 private key (PEM PKCS#8) this member signs tokens with (default <data-dir>/auth/signing-key.pem, created when first needed)',
+  'token-rate-limit': 'requests per second each token may make on this member (default 1000; 0 = unlimited)',
+  'token-rate-burst': 'requests a token may make at once after being idle (default 2 x --token-rate-limit)',
 } as const;
 
 export type ServeFlag = keyof typeof SERVE_FLAGS;
@@ -104,7 +152,23 @@ const schema = z.object({
   'auto-compact-revisions': z.coerce.number().int().nonnegative().default(10_000),
   'auto-compact-minutes': z.coerce.number().nonnegative().default(0),
   'cors-origins': z.string().default(''),
+  'max-request-bytes': positiveInt(DEFAULT_LIMITS.maxRequestBytes),
+  'max-client-connections': positiveInt(DEFAULT_MAX_CLIENT_CONNECTIONS),
+  'max-watches-per-connection': positiveInt(DEFAULT_WATCH_SESSION_LIMITS.maxWatches),
+  'max-watch-buffer-bytes': positiveInt(DEFAULT_WATCH_SESSION_LIMITS.closeBufferedBytes).refine(
+    (bytes) => bytes >= MIN_WATCH_BUFFER_BYTES,
+    `must be at least ${MIN_WATCH_BUFFER_BYTES} (64 KiB)`,
+  ),
+  'slow-watcher-timeout-ms': positiveInt(DEFAULT_WATCH_SESSION_LIMITS.slowClientTimeoutMs),
   'log-level': z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  'cert-file': z.string().min(1).optional(),
+  'key-file': z.string().min(1).optional(),
+  'peer-cert-file': z.string().min(1).optional(),
+  'peer-key-file': z.string().min(1).optional(),
+  'peer-trusted-ca-file': z.string().min(1).optional(),
+  'auth-signing-key-file': z.string().min(1).optional(),
+  'token-rate-limit': z.coerce.number().nonnegative().default(DEFAULT_TOKEN_RATE_LIMIT),
+  'token-rate-burst': z.coerce.number().int().positive().optional(),
 });
 
 export type RawServeOptions = Partial<Record<ServeFlag, string>>;
@@ -133,6 +197,18 @@ export function resolveConfig(
     errors.push(`--initial-cluster: does not list this member '${o.name}'`);
   }
   if (initial.size > 0 && o.join) errors.push('--initial-cluster and --join exclude each other');
+  const clientTls = tlsFiles(o['cert-file'], o['key-file'], '--cert-file', '--key-file', errors);
+  const peerTls = tlsFiles(
+    o['peer-cert-file'],
+    o['peer-key-file'],
+    '--peer-cert-file',
+    '--peer-key-file',
+    errors,
+  );
+  const rate = o['token-rate-limit'];
+  if (o['token-rate-burst'] !== undefined && rate === 0) {
+    errors.push('--token-rate-burst needs a --token-rate-limit above 0');
+  }
   if (o['heartbeat-ticks'] >= o['election-ticks']) {
     errors.push('--heartbeat-ticks must be smaller than --election-ticks');
   }
@@ -148,8 +224,12 @@ export function resolveConfig(
       clusterSecret: o['cluster-secret'],
       listenClient,
       listenPeer,
-      advertiseClientUrl: o['advertise-client'] ?? `http://${formatHostPort(listenClient)}`,
-      advertisePeerUrl: o['advertise-peer'] ?? initial.get(o.name) ?? `ws://${formatHostPort(listenPeer)}`,
+      advertiseClientUrl:
+        o['advertise-client'] ?? `${clientTls ? 'https' : 'http'}://${formatHostPort(listenClient)}`,
+      advertisePeerUrl:
+        o['advertise-peer'] ??
+        initial.get(o.name) ??
+        `${peerTls ? 'wss' : 'ws'}://${formatHostPort(listenPeer)}`,
       initialCluster: initial,
       join: o.join ?? null,
       tickMs: o['tick-ms'],
@@ -164,9 +244,38 @@ export function resolveConfig(
         .split(',')
         .map((s) => s.trim())
         .filter((s) => s.length > 0),
+      maxRequestBytes: o['max-request-bytes'],
+      maxClientConnections: o['max-client-connections'],
+      maxWatchesPerConnection: o['max-watches-per-connection'],
+      maxWatchBufferBytes: o['max-watch-buffer-bytes'],
+      slowWatcherTimeoutMs: o['slow-watcher-timeout-ms'],
       logLevel: o['log-level'],
+      clientTls,
+      peerTls,
+      peerTrustedCaFile: o['peer-trusted-ca-file'] ?? null,
+      authSigningKeyFile: o['auth-signing-key-file'] ?? null,
+      tokenRateLimit:
+        rate === 0
+          ? null
+          : { perSecond: rate, burst: o['token-rate-burst'] ?? Math.max(1, Math.ceil(2 * rate)) },
     },
   };
+}
+
+/** Both files or neither: a certificate is no use without its key. */
+function tlsFiles(
+  certFile: string | undefined,
+  keyFile: string | undefined,
+  certFlag: string,
+  keyFlag: string,
+  errors: string[],
+): TlsFiles | null {
+  if (certFile === undefined && keyFile === undefined) return null;
+  if (certFile === undefined || keyFile === undefined) {
+    errors.push(`${certFlag} and ${keyFlag} go together: give both or neither`);
+    return null;
+  }
+  return { certFile, keyFile };
 }
 
 export function formatHostPort({ host, port }: HostPort): string {

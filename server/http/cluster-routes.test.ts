@@ -57,7 +57,7 @@ test('adding a member with a malformed peer URL is refused naming the field', as
   assert.equal(member.members().length, 1);
 });
 
-test("status reports this member's role, term, indexes, revision and leader", async () => {
+test("status reports this member's role, term, indexes, revision, leader and health", async () => {
   const { app, member } = createTestApp();
   member.raftTerm = 4;
   await app.request('/v1/kv/k', { method: 'PUT', body: JSON.stringify({ value: 'v' }) });
@@ -76,6 +76,9 @@ test("status reports this member's role, term, indexes, revision and leader", as
       applied: 1,
       revision: 1,
       protocolVersion: 1,
+      healthy: true,
+      leaderContactMs: 0,
+      writes: { applied: 0, latencyMsTotal: 0 },
     },
   );
   assert.deepEqual(status.header, { revision: 1, member: 'm1', raftTerm: 4 });
@@ -145,6 +148,24 @@ test('a member answering status with an error is listed with that error', async 
     members: { id: string; error?: { code: string } }[];
   };
   assert.equal(body.members[1]?.error?.code, 'noLeader');
+});
+
+test("status?all=true asks the other members with the caller's credentials", async () => {
+  const local = new FakeMember({ id: 'm1' });
+  local.memberList = [
+    ...local.memberList,
+    { id: 'm2', peerUrl: 'http://m2:2380', clientUrl: 'http://m2:2379', isLearner: false },
+  ];
+  const sent: (string | null)[] = [];
+  const peer = createTestApp({ member: new FakeMember({ id: 'm2' }) });
+  const fetcher = (async (input: string | URL | Request, init?: RequestInit) => {
+    sent.push(new Headers(init?.headers).get('Authorization'));
+    return peer.app.request(new URL(String(input)).pathname);
+  }) as typeof fetch;
+  const { app } = createTestApp({ member: local, fetch: fetcher });
+  await app.request('/v1/cluster/status?all=true', { headers: { Authorization: 'Bearer t-1' } });
+  await app.request('/v1/cluster/status?all=true');
+  assert.deepEqual(sent, ['Bearer t-1', null]);
 });
 
 test('the snapshot downloads as bytes a store can be restored from', async () => {

@@ -2,17 +2,17 @@
 // POST /v1/cluster/members/{id}/promote, GET /v1/cluster/status (?all=true asks every member),
 // GET /v1/snapshot (a backup of this member's store).
 import type { Context, Hono } from 'hono';
-import { z } from 'zod';
 import { isVaneError, type VaneError, vaneError } from '../../core/errors.ts';
 import { DEFAULT_LIMITS, type Limits } from '../../core/limits.ts';
 import {
+  decodeAddMemberRequest,
   decodeErrorBody,
+  decodeMemberId,
   decodeStatusResponse,
   type ErrorBodyJson,
   encodeErrorBody,
   encodeResponseHeader,
   isDecodeError,
-  MAX_NODE_ID_BYTES,
   type MemberJson,
   type MemberListResponseJson,
   PROTOCOL_VERSION,
@@ -52,25 +52,25 @@ export function registerClusterRoutes(
   app.post('/v1/cluster/members', async (c) => {
     const body = await readJson(c, options.limits);
     if ('error' in body) return fail(c, body.error);
-    const decoded = decodeAddMember(body.value);
+    const decoded = decodeAddMemberRequest(body.value, options.limits);
     if (isVaneError(decoded)) return fail(c, decoded);
-    const result = await member.addMember(decoded.id, decoded.peerUrl, { learner: decoded.learner });
+    const result = await c.var.api.addMember(decoded.id, decoded.peerUrl, { learner: decoded.learner });
     if (isVaneError(result)) return fail(c, result);
     return replyJson(c, memberList(member, result));
   });
 
   app.delete('/v1/cluster/members/:id', async (c) => {
-    const id = memberIdParam(c.req.param('id'));
+    const id = decodeMemberId(c.req.param('id'));
     if (isVaneError(id)) return fail(c, id);
-    const result = await member.removeMember(id);
+    const result = await c.var.api.removeMember(id);
     if (isVaneError(result)) return fail(c, result);
     return replyJson(c, memberList(member, result));
   });
 
   app.post('/v1/cluster/members/:id/promote', async (c) => {
-    const id = memberIdParam(c.req.param('id'));
+    const id = decodeMemberId(c.req.param('id'));
     if (isVaneError(id)) return fail(c, id);
-    const result = await member.promoteMember(id);
+    const result = await c.var.api.promoteMember(id);
     if (isVaneError(result)) return fail(c, result);
     return replyJson(c, memberList(member, result));
   });
@@ -82,18 +82,22 @@ export function registerClusterRoutes(
     }
     const local = statusJson(member, member.status());
     if (all !== 'true') return replyJson(c, local);
+    // The other members check the caller's token as this one did (with auth on, they refuse none).
+    const authorization = c.req.header('Authorization');
     const entries = await Promise.all(
       member
         .members()
         .map((info) =>
-          info.id === member.id ? local : fetchStatus(info, options.fetch, options.peerStatusTimeoutMs),
+          info.id === member.id
+            ? local
+            : fetchStatus(info, options.fetch, options.peerStatusTimeoutMs, authorization),
         ),
     );
     return replyJson(c, { header: local.header, members: entries });
   });
 
   app.get('/v1/snapshot', async (c) => {
-    const snapshot = await member.snapshot();
+    const snapshot = await c.var.api.snapshot();
     if (isVaneError(snapshot)) return fail(c, snapshot);
     const header = member.header();
     setHeaderFields(c, header);
@@ -133,40 +137,21 @@ function statusJson(member: MemberApi, status: MemberStatus): StatusResponseJson
     applied: status.appliedIndex,
     revision: status.revision,
     protocolVersion: PROTOCOL_VERSION,
+    healthy: status.healthy,
+    leaderContactMs: status.leaderContactMs,
+    writes: { applied: status.writesApplied, latencyMsTotal: status.writeLatencyMsTotal },
   };
 }
 
-// Until core/protocol has the add-member request (it then belongs there, with its OpenAPI entry).
-const addMemberSchema = z.strictObject({
-  id: z.string().min(1),
-  peerUrl: z.url({ protocol: /^(https?|wss?)$/ }),
-  learner: z.boolean().optional(),
-});
-
-function decodeAddMember(json: unknown): { id: string; peerUrl: string; learner: boolean } | VaneError {
-  const parsed = addMemberSchema.safeParse(json);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    return vaneError('invalidRequest', `addMember.${issue.path.join('.')}: ${issue.message}`);
-  }
-  const id = memberIdParam(parsed.data.id);
-  if (isVaneError(id)) return id;
-  return { id, peerUrl: parsed.data.peerUrl, learner: parsed.data.learner === true };
-}
-
-function memberIdParam(id: string): string | VaneError {
-  if (id === '') return vaneError('invalidRequest', 'member id: empty');
-  if (new TextEncoder().encode(id).length > MAX_NODE_ID_BYTES) {
-    return vaneError('invalidRequest', `member id: longer than ${MAX_NODE_ID_BYTES} bytes`);
-  }
-  return id;
-}
-
-/** Another member's status from its own API; a member that does not answer in time is listed with an error. */
+/**
+ * Another member's status from its own API, asked with the caller's Authorization header; a member
+ * that does not answer in time is listed with an error.
+ */
 async function fetchStatus(
   info: MemberInfo,
   fetcher: typeof fetch,
   timeoutMs: number,
+  authorization: string | undefined,
 ): Promise<MemberStatusEntry> {
   const failed = (error: VaneError): MemberStatusEntry => ({
     id: info.id,
@@ -182,7 +167,10 @@ async function fetchStatus(
   const abort = new AbortController();
   const timer = setTimeout(() => abort.abort(), timeoutMs);
   try {
-    response = await fetcher(url, { signal: abort.signal });
+    response = await fetcher(url, {
+      signal: abort.signal,
+      ...(authorization === undefined ? {} : { headers: { Authorization: authorization } }),
+    });
     bytes = await readBoundedBody(response, MAX_PEER_STATUS_BYTES, 'maxPeerStatusBytes');
   } catch (error) {
     return failed(

@@ -57,7 +57,7 @@ describe('the Node adapter', () => {
       host: '127.0.0.1',
       port: 0,
       maxWatchMessageBytes: 64 * 1024,
-      allowedOrigins: ['https://app.example.com'],
+      allowsOrigin: (origin) => origin === 'https://app.example.com',
       onWatchSocket: (socket) =>
         new WatchSession(member, socket, {
           limits: DEFAULT_LIMITS,

@@ -56,6 +56,10 @@ export interface MemberStatus {
   /** Milliseconds since this member last heard from the leader (0 on the leader). */
   readonly leaderContactMs: number;
   readonly healthy: boolean;
+  /** Writes submitted through this member and applied, since it started. */
+  readonly writesApplied: number;
+  /** Their summed time from submit to apply, in ms: over an interval, Δtotal / Δapplied is the commit latency. */
+  readonly writeLatencyMsTotal: number;
   readonly version: string;
 }
 

@@ -294,19 +294,32 @@ describe('data directory: recovery from damage', () => {
     assert.deepEqual(describeEntries(recovered.entries), describeEntries(entriesOf(1, 5, 1)));
   });
 
-  it('treats a damaged final record reaching the end of the file as torn', async () => {
+  it('treats a final record whose tail reads as zeros (sectors never written) as torn', async () => {
+    const { lastRecordStart, segment } = await writeThreeSaves();
+    const bytes = await readFile(segment);
+    // The record's bytes never reached the disk, and neither did a sector after it.
+    const torn = Buffer.concat([
+      bytes.subarray(0, lastRecordStart),
+      Buffer.alloc(bytes.length - lastRecordStart + 512),
+    ]);
+    await writeFile(segment, torn);
+    const logger = recordingLogger();
+    const { recovered } = await open({ logger });
+    assert.equal(recovered.entries.length, 4);
+    assert.equal(logger.lines.find((line) => line.level === 'warn')?.fields.offset, lastRecordStart);
+    assert.equal((await stat(segment)).size, lastRecordStart);
+  });
+
+  it('stops on a bit flipped in a complete final record: it was written whole, so it is damage, not a tear', async () => {
     const { lastRecordStart, segment } = await writeThreeSaves();
     const bytes = await readFile(segment);
     bytes[bytes.length - 3]! ^= 0x10;
     await writeFile(segment, bytes);
-    const logger = recordingLogger();
-    const { recovered } = await open({ logger });
-    assert.equal(recovered.entries.length, 4);
-    assert.match(
-      String(logger.lines.find((line) => line.level === 'warn')?.fields.problem),
-      /checksum mismatch/,
-    );
-    assert.equal((await stat(segment)).size, lastRecordStart);
+    const error = await waitForRejection(open());
+    assert.equal(error.code, 'corrupt');
+    assert.equal(error.offset, lastRecordStart);
+    assert.match(error.message, /is corrupt at byte offset \d+: record checksum mismatch/);
+    assert.equal((await stat(segment)).size, bytes.length, 'a damaged WAL is never truncated');
   });
 
   it('stops with the file and offset when a record in the middle is damaged', async () => {

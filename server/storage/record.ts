@@ -116,12 +116,14 @@ export function encodeRecords(records: readonly WalRecord[], limits: StorageLimi
   return bytes;
 }
 
+export type RecordFailure = 'truncated' | 'badLength' | 'checksum' | 'badPayload';
+
 export type DecodeResult =
   | { readonly ok: true; readonly record: WalRecord; readonly next: number }
   | {
       readonly ok: false;
       /** 'truncated': the file ends inside the record; the others: the bytes there are not a valid record. */
-      readonly reason: 'truncated' | 'badLength' | 'checksum' | 'badPayload';
+      readonly reason: RecordFailure;
       readonly message: string;
       /** Where the record claims to end (for 'checksum'), else -1. */
       readonly end: number;

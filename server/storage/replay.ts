@@ -1,12 +1,13 @@
 // Recovery's reading of the WAL: every record of every segment, in order, checked against the
-// log's rules. A torn last record (a crash during the final append) is cut off and logged; any
-// other damage throws a 'corrupt' error naming the file and byte offset.
+// log's rules. A torn last record (a crash during the final append: the file ends inside it, or its
+// tail reads as zeros) is cut off and logged; any other damage, a bit flipped in a complete last
+// record included, throws a 'corrupt' error naming the file and byte offset.
 import type { Entry, HardState, Logger } from '../../core/raft/types.ts';
 import { corruption, DataDirError } from './errors.ts';
 import type { FileSystem } from './fs.ts';
 import type { StorageLimits } from './limits.ts';
 import { LogShape } from './log-shape.ts';
-import { decodeRecordAt, findValidRecordAfter } from './record.ts';
+import { decodeRecordAt, findValidRecordAfter, type RecordFailure } from './record.ts';
 import type { SegmentFile } from './segment.ts';
 
 export interface ReplayedLog {
@@ -19,6 +20,24 @@ export interface ReplayedLog {
 }
 
 export const EMPTY_HARD_STATE: HardState = { term: 0, vote: null, commit: 0 };
+
+/** A disk writes a sector whole or not at all; one that never reached the disk reads as zeros. */
+const SECTOR_BYTES = 512;
+
+/**
+ * Whether a bad last record can only be a write that a crash cut short, so that cutting it off
+ * loses nothing that was synced: the file ends inside it, or from the record (or from a sector
+ * boundary within it) to the end of the file every byte is zero, as unwritten sectors read. A
+ * complete record that fails its checksum was written whole: that is damage, and stops the member.
+ */
+function isTornTail(bytes: Uint8Array, recordStart: number, reason: RecordFailure): boolean {
+  if (reason === 'truncated') return true;
+  if (reason === 'badPayload') return false;
+  let zerosFrom = bytes.length;
+  while (zerosFrom > recordStart && bytes[zerosFrom - 1] === 0) zerosFrom--;
+  if (zerosFrom === recordStart) return true;
+  return Math.ceil(zerosFrom / SECTOR_BYTES) * SECTOR_BYTES < bytes.length;
+}
 
 export async function replaySegments(
   fs: FileSystem,
@@ -73,7 +92,7 @@ export async function replaySegments(
       if (!decoded.ok) {
         const torn =
           isLast &&
-          decoded.reason !== 'badPayload' &&
+          isTornTail(bytes, offset, decoded.reason) &&
           findValidRecordAfter(bytes, offset, limits.maxRecordBytes) < 0;
         if (!torn) throw corruption(segment.path, offset, decoded.message);
         logger.warn('WAL: cut off a torn last record left by a crash during the final write', {

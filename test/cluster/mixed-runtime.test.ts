@@ -7,6 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { WebSocket } from 'ws';
+import { MAX_WATCH_MESSAGE_BYTES } from '../../server/adapters/start-member.ts';
 import { denoExecutable, TestCluster, waitFor } from './harness.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -171,7 +172,7 @@ describe('a mixed cluster: m1 and m3 on Node, m2 on Deno', { timeout: 300_000 },
     }
   });
 
-  it('closes a socket that sends a frame over its limit with 1009 on both runtimes (watch 64 KiB, peer 8 MiB)', async () => {
+  it('closes a socket that sends a frame over its limit with 1009 on both runtimes (watch 1.5 MiB, peer 8 MiB)', async () => {
     const closeCodeAfterSending = async (url: string, frame: string | Uint8Array): Promise<number> => {
       const ws = new WebSocket(url);
       await new Promise<void>((resolve, reject) => {
@@ -186,7 +187,7 @@ describe('a mixed cluster: m1 and m3 on Node, m2 on Deno', { timeout: 300_000 },
       const m = cluster.member(name);
       const watchCode = await closeCodeAfterSending(
         `ws://127.0.0.1:${m.clientPort}/v1/watch`,
-        JSON.stringify({ v: 1, type: 'watchCreate', key: 'k'.repeat(65 * 1024) }),
+        JSON.stringify({ v: 1, type: 'watchCreate', key: 'k'.repeat(MAX_WATCH_MESSAGE_BYTES + 1) }),
       );
       assert.equal(watchCode, 1009, `watch socket on ${name}`);
       const peerCode = await closeCodeAfterSending(`${m.peerUrl}/raft`, new Uint8Array(8 * 1024 * 1024 + 1));

@@ -1,8 +1,14 @@
 // Deno glue for the client API: Deno.serve answers with the hono app's fetch, except WebSocket
 // upgrades of /v1/watch, which Deno.upgradeWebSocket turns into a socket handed to the
 // runtime-neutral watch session through the ClientSocket interface.
-import type { ClientSocket, WatchSocketListener } from '../../http/index.ts';
-import { WATCH_PATH } from '../../http/index.ts';
+import { chooseSubprotocol, offeredSubprotocols, type UpgradeRequest } from '../../auth/index.ts';
+import type { ClientSocket, OriginPolicy, WatchSocketListener } from '../../http/index.ts';
+import {
+  ConnectionLimiter,
+  DEFAULT_MAX_CLIENT_CONNECTIONS,
+  tooManyConnectionsReply,
+  WATCH_PATH,
+} from '../../http/index.ts';
 import type { ClientApiServer, ClientApiServerOptions } from '../start-member.ts';
 
 /** Close code sent to watch sockets when the member shuts down ("going away"). */
@@ -17,23 +23,53 @@ const utf8 = new TextEncoder();
 
 export async function serveClientApi(options: ClientApiServerOptions): Promise<ClientApiServer> {
   const sockets = new Set<WebSocket>();
+  // Deno.serve does not show connections, so what counts is requests in progress plus open watch sockets.
+  const connections = new ConnectionLimiter(options.maxConnections ?? DEFAULT_MAX_CLIENT_CONNECTIONS);
+  const overLimit = tooManyConnectionsReply(connections.maximum);
   const server = Deno.serve(
     {
       hostname: options.host,
       port: options.port,
       // Without it Deno prints a "Listening on" line to stdout.
       onListen: () => {},
+      ...(options.tls ? { cert: options.tls.cert, key: options.tls.key } : {}),
     },
-    (request) => {
-      if (request.headers.get('upgrade')?.toLowerCase() !== 'websocket') return options.app.fetch(request);
-      const refusal = upgradeRefusal(request, options.allowedOrigins);
-      if (refusal !== null) return new Response(null, { status: refusal });
+    async (request, info) => {
+      if (!connections.tryAcquire()) {
+        return new Response(overLimit.body, { status: overLimit.status, headers: overLimit.headers });
+      }
+      if (request.headers.get('upgrade')?.toLowerCase() !== 'websocket') {
+        void info.completed.finally(() => connections.release());
+        return options.app.fetch(request);
+      }
+      const refusal = upgradeRefusal(request, options.allowsOrigin);
+      if (refusal !== null) {
+        connections.release();
+        return new Response(null, { status: refusal });
+      }
+      // Who opens the socket (its token) is settled before the upgrade completes.
+      const upgrade = upgradeRequestOf(request);
+      let open: (socket: ClientSocket) => WatchSocketListener;
+      try {
+        open = options.admitWatch ? await options.admitWatch(upgrade) : options.onWatchSocket;
+      } catch {
+        connections.release();
+        return new Response(null, { status: 500 });
+      }
       // Deno pings the client itself and closes the socket when no pong comes back in this time.
       const idleTimeout = Math.max(1, Math.round((options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS) / 1000));
-      const { socket, response } = Deno.upgradeWebSocket(request, { idleTimeout });
+      // A browser fails the connection unless one of the subprotocols it offered is picked.
+      const protocol = chooseSubprotocol(offeredSubprotocols(upgrade));
+      const { socket, response } = Deno.upgradeWebSocket(request, {
+        idleTimeout,
+        ...(protocol === undefined ? {} : { protocol }),
+      });
       sockets.add(socket);
-      socket.addEventListener('close', () => sockets.delete(socket));
-      attachWatchSocket(socket, options);
+      socket.addEventListener('close', () => {
+        sockets.delete(socket);
+        connections.release();
+      });
+      attachWatchSocket(socket, open, options.maxWatchMessageBytes);
       return response;
     },
   );
@@ -49,16 +85,22 @@ export async function serveClientApi(options: ClientApiServerOptions): Promise<C
 }
 
 /** The HTTP status refusing an upgrade, or null to accept it. */
-function upgradeRefusal(request: Request, allowedOrigins: readonly string[] | undefined): number | null {
+function upgradeRefusal(request: Request, allowsOrigin: OriginPolicy | undefined): number | null {
   if (new URL(request.url).pathname !== WATCH_PATH) return 404;
   const origin = request.headers.get('origin');
-  if (origin !== null && allowedOrigins !== undefined && !allowedOrigins.includes('*')) {
-    if (!allowedOrigins.includes(origin)) return 403;
-  }
+  if (origin !== null && allowsOrigin !== undefined && !allowsOrigin(origin)) return 403;
   return null;
 }
 
-function attachWatchSocket(ws: WebSocket, options: ClientApiServerOptions): void {
+function upgradeRequestOf(request: Request): UpgradeRequest {
+  return { url: new URL(request.url), header: (name) => request.headers.get(name) ?? undefined };
+}
+
+function attachWatchSocket(
+  ws: WebSocket,
+  open: (socket: ClientSocket) => WatchSocketListener,
+  maxWatchMessageBytes: number,
+): void {
   const socket: ClientSocket = {
     send(text) {
       if (ws.readyState === WebSocket.OPEN) ws.send(text);
@@ -72,7 +114,7 @@ function attachWatchSocket(ws: WebSocket, options: ClientApiServerOptions): void
   };
   let listener: WatchSocketListener | null = null;
   ws.addEventListener('open', () => {
-    listener = options.onWatchSocket(socket);
+    listener = open(socket);
   });
   ws.addEventListener('message', (event: MessageEvent) => {
     if (typeof event.data !== 'string') {
@@ -80,8 +122,8 @@ function attachWatchSocket(ws: WebSocket, options: ClientApiServerOptions): void
       return;
     }
     // Deno has no payload limit on upgraded sockets: the limit is checked once the frame is in.
-    if (exceedsUtf8Bytes(event.data, options.maxWatchMessageBytes)) {
-      ws.close(CLOSE_MESSAGE_TOO_BIG, `watch message over the ${options.maxWatchMessageBytes}-byte limit`);
+    if (exceedsUtf8Bytes(event.data, maxWatchMessageBytes)) {
+      ws.close(CLOSE_MESSAGE_TOO_BIG, `watch message over the ${maxWatchMessageBytes}-byte limit`);
       return;
     }
     listener?.receive(event.data);

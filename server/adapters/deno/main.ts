@@ -9,11 +9,25 @@ import { createDenoPeerNetwork } from './peer-socket.ts';
 export type { RunningMember } from '../start-member.ts';
 
 export function startDenoMember(config: MemberConfig): Promise<RunningMember> {
+  // Deno's WebSocket takes no CA option: the process-wide DENO_CERT does that job.
+  if (config.peerTrustedCaFile !== null) {
+    return Promise.reject(
+      new Error(
+        '--peer-trusted-ca-file is not supported on Deno; set DENO_CERT=<file> (trusted for every connection)',
+      ),
+    );
+  }
+  const peerTls = config.peerTls
+    ? {
+        cert: Deno.readTextFileSync(config.peerTls.certFile),
+        key: Deno.readTextFileSync(config.peerTls.keyFile),
+      }
+    : undefined;
   return startMember(config, {
     runtime: `deno ${Deno.version.deno}`,
     fs: denoFileSystem,
     processes: denoProcessTable,
-    network: createDenoPeerNetwork(),
+    network: createDenoPeerNetwork(peerTls),
     serveClientApi,
     randomSeed: () => crypto.getRandomValues(new Uint32Array(1))[0]!,
   });

@@ -81,7 +81,13 @@ function formatAddress(address: Deno.Addr): string {
   return hostname.includes(':') ? `[${hostname}]:${port}` : `${hostname}:${port}`;
 }
 
-export function createDenoPeerNetwork(): PeerNetwork {
+/** The peer listener's certificate and key (PEM text); absent = plain ws. */
+export interface PeerListenerTls {
+  readonly cert: string;
+  readonly key: string;
+}
+
+export function createDenoPeerNetwork(tls?: PeerListenerTls): PeerNetwork {
   return {
     async listen(
       host: string,
@@ -96,6 +102,7 @@ export function createDenoPeerNetwork(): PeerNetwork {
           port,
           // Without it Deno prints a "Listening on" line to stdout.
           onListen: () => {},
+          ...(tls ? { cert: tls.cert, key: tls.key } : {}),
         },
         (request, info) => {
           const path = new URL(request.url).pathname;

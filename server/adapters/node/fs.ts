@@ -1,5 +1,6 @@
 // The storage FileSystem and ProcessTable on Node: node:fs/promises file handles, fdatasync for
 // appends, fsync of the directory for renames and removals.
+import { fdatasyncSync, writeSync } from 'node:fs';
 import {
   type FileHandle,
   mkdir,
@@ -21,6 +22,12 @@ async function writeAll(handle: FileHandle, bytes: Uint8Array): Promise<void> {
   }
 }
 
+/**
+ * The WAL's segment: appends and fdatasync run on the calling thread. The Raft loop waits for them
+ * anyway, and a write plus an fdatasync through the thread pool cost four thread wake-ups per
+ * batch, which on a busy machine took longer than the disk (0.3 ms median, 5.6 ms p99 against
+ * 0.1 ms and 0.4 ms here).
+ */
 class NodeAppendableFile implements AppendableFile {
   private readonly handle: FileHandle;
 
@@ -29,11 +36,15 @@ class NodeAppendableFile implements AppendableFile {
   }
 
   async append(chunks: readonly Uint8Array[]): Promise<void> {
-    await writeAll(this.handle, chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks));
+    const bytes = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+    let written = 0;
+    while (written < bytes.length) {
+      written += writeSync(this.handle.fd, bytes, written, bytes.length - written);
+    }
   }
 
-  sync(): Promise<void> {
-    return this.handle.datasync();
+  async sync(): Promise<void> {
+    fdatasyncSync(this.handle.fd);
   }
 
   close(): Promise<void> {

@@ -2,12 +2,19 @@
 // WebSocketServer takes over upgrade requests for /v1/watch, handing each socket to the
 // runtime-neutral watch session through the ClientSocket interface.
 import type { IncomingMessage, Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer as createHttpsServer } from 'node:https';
+import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { createAdaptorServer } from '@hono/node-server';
 import { type RawData, WebSocket, WebSocketServer } from 'ws';
-import type { ClientSocket } from '../../http/index.ts';
-import { WATCH_PATH } from '../../http/index.ts';
+import { chooseSubprotocol, type UpgradeRequest } from '../../auth/index.ts';
+import type { ClientSocket, OriginPolicy } from '../../http/index.ts';
+import {
+  ConnectionLimiter,
+  DEFAULT_MAX_CLIENT_CONNECTIONS,
+  tooManyConnectionsReply,
+  WATCH_PATH,
+} from '../../http/index.ts';
 import type { ClientApiServer, ClientApiServerOptions } from '../start-member.ts';
 
 /** Close code sent to watch sockets when the member shuts down ("going away"). */
@@ -17,25 +24,84 @@ const DEFAULT_HEARTBEAT_MS = 30_000;
 const CLOSE_GRACE_MS = 1000;
 /** Close code for a frame we cannot read ("unsupported data"). */
 const CLOSE_UNSUPPORTED_DATA = 1003;
+/** A connection over the limit gets this long to send the request its refusal answers. */
+const REFUSED_CONNECTION_GRACE_MS = 5000;
 
 export async function serveClientApi(options: ClientApiServerOptions): Promise<ClientApiServer> {
+  // Every TCP connection counts, whether it carries HTTP requests or a watch WebSocket. One over the
+  // limit is answered (its first request, or its upgrade) with a 503 naming the limit, then closed.
+  const connections = new ConnectionLimiter(options.maxConnections ?? DEFAULT_MAX_CLIENT_CONNECTIONS);
+  const refused = new WeakSet<Socket>();
+  const overLimit = tooManyConnectionsReply(connections.maximum);
   const server = createAdaptorServer({
-    fetch: (request) => options.app.fetch(request),
+    fetch: (request, env) =>
+      refused.has(env.incoming.socket as Socket)
+        ? new Response(overLimit.body, { status: overLimit.status, headers: overLimit.headers })
+        : options.app.fetch(request),
     hostname: options.host,
+    ...(options.tls
+      ? { createServer: createHttpsServer, serverOptions: { cert: options.tls.cert, key: options.tls.key } }
+      : {}),
   }) as Server;
-  const sockets = new WebSocketServer({ noServer: true, maxPayload: options.maxWatchMessageBytes });
+  // Under TLS the socket requests arrive on is the TLS one, known once its handshake is done.
+  server.on(options.tls ? 'secureConnection' : 'connection', (socket: Socket) => {
+    if (connections.tryAcquire()) {
+      socket.once('close', () => connections.release());
+      return;
+    }
+    refused.add(socket);
+    socket.setTimeout(REFUSED_CONNECTION_GRACE_MS, () => socket.destroy());
+  });
+  // Bytes that are not HTTP never reach the app: Node's parser refuses them. Say why, as the app would.
+  server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
+    if (!socket.writable || error.code === 'ECONNRESET') {
+      socket.destroy();
+      return;
+    }
+    const [status, reason] =
+      error.code === 'HPE_HEADER_OVERFLOW' ? [431, 'Request Header Fields Too Large'] : [400, 'Bad Request'];
+    const body = JSON.stringify({
+      error: { code: 'invalidRequest', message: `malformed HTTP request (${error.code}): ${error.message}` },
+    });
+    socket.end(
+      `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nConnection: close\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+    );
+  });
+  const sockets = new WebSocketServer({
+    noServer: true,
+    maxPayload: options.maxWatchMessageBytes,
+    handleProtocols: (offered) => chooseSubprotocol([...offered]) ?? false,
+  });
 
   server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
-    const refusal = upgradeRefusal(request, options.allowedOrigins);
+    if (refused.has(request.socket)) {
+      const headers = Object.entries({
+        ...overLimit.headers,
+        'Content-Length': Buffer.byteLength(overLimit.body),
+      })
+        .map(([name, value]) => `${name}: ${value}\r\n`)
+        .join('');
+      socket.end(`HTTP/1.1 ${overLimit.status} Service Unavailable\r\n${headers}\r\n${overLimit.body}`);
+      return;
+    }
+    const refusal = upgradeRefusal(request, options.allowsOrigin);
     if (refusal !== null) {
       socket.end(`HTTP/1.1 ${refusal}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
       return;
     }
-    sockets.handleUpgrade(request, socket, head, (ws) => {
-      alive.add(ws);
-      ws.on('pong', () => alive.add(ws));
-      attachWatchSocket(ws, options.onWatchSocket);
-    });
+    // Who opens the socket (its token) is settled before the upgrade completes.
+    const admitted = options.admitWatch
+      ? options.admitWatch(upgradeRequestOf(request))
+      : options.onWatchSocket;
+    void Promise.resolve(admitted).then(
+      (open) =>
+        sockets.handleUpgrade(request, socket, head, (ws) => {
+          alive.add(ws);
+          ws.on('pong', () => alive.add(ws));
+          attachWatchSocket(ws, socket, open);
+        }),
+      () => socket.destroy(),
+    );
   });
 
   // A client that vanished without closing (a dead network path) would otherwise hold its watches forever.
@@ -83,23 +149,44 @@ export async function serveClientApi(options: ClientApiServerOptions): Promise<C
   };
 }
 
-function upgradeRefusal(
-  request: IncomingMessage,
-  allowedOrigins: readonly string[] | undefined,
-): string | null {
+function upgradeRefusal(request: IncomingMessage, allowsOrigin: OriginPolicy | undefined): string | null {
   const path = (request.url ?? '').split('?', 1)[0];
   if (path !== WATCH_PATH) return '404 Not Found';
   const origin = request.headers.origin;
-  if (origin !== undefined && allowedOrigins !== undefined && !allowedOrigins.includes('*')) {
-    if (!allowedOrigins.includes(origin)) return '403 Forbidden';
-  }
+  if (origin !== undefined && allowsOrigin !== undefined && !allowsOrigin(origin)) return '403 Forbidden';
   return null;
 }
 
-function attachWatchSocket(ws: WebSocket, onWatchSocket: ClientApiServerOptions['onWatchSocket']): void {
+function upgradeRequestOf(request: IncomingMessage): UpgradeRequest {
+  return {
+    url: new URL(request.url ?? '/', 'http://upgrade'),
+    header(name) {
+      const value = request.headers[name.toLowerCase()];
+      return Array.isArray(value) ? value.join(', ') : value;
+    },
+  };
+}
+
+function attachWatchSocket(
+  ws: WebSocket,
+  connection: Duplex,
+  onWatchSocket: ClientApiServerOptions['onWatchSocket'],
+): void {
+  let corked = false;
   const socket: ClientSocket = {
     send(text) {
-      if (ws.readyState === WebSocket.OPEN) ws.send(text);
+      if (ws.readyState !== WebSocket.OPEN) return;
+      // Messages sent in one turn (a put fanned out to many watches) leave in one write, not one
+      // system call each: the connection is corked until the turn's microtasks have run.
+      if (!corked) {
+        corked = true;
+        connection.cork();
+        queueMicrotask(() => {
+          corked = false;
+          connection.uncork();
+        });
+      }
+      ws.send(text);
     },
     close(code, reason) {
       ws.close(code, reason);

@@ -1,6 +1,7 @@
 // The peer network on Node: `ws` WebSockets on an http server of their own, binary frames only,
 // no compression (Raft payloads are mostly small or already compact; deflate would cost CPU and latency).
-import { createServer, type IncomingMessage } from 'node:http';
+import { createServer, type IncomingMessage, type RequestListener } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { type RawData, WebSocket, WebSocketServer } from 'ws';
 import {
@@ -68,7 +69,19 @@ function remoteAddressOf(request: IncomingMessage): string {
   return remoteAddress?.includes(':') ? `[${remoteAddress}]:${remotePort}` : `${remoteAddress}:${remotePort}`;
 }
 
-export function createNodePeerNetwork(): PeerNetwork {
+/** TLS of the peer network (PEM text): the listener's certificate and key, the CAs trusted when dialing. */
+export interface PeerTls {
+  readonly cert?: string;
+  readonly key?: string;
+  /** Replaces the default trusted CAs for peer connections when set. */
+  readonly ca?: string;
+}
+
+export function createNodePeerNetwork(tls: PeerTls = {}): PeerNetwork {
+  const serve = (handler: RequestListener) =>
+    tls.cert !== undefined && tls.key !== undefined
+      ? createHttpsServer({ cert: tls.cert, key: tls.key }, handler)
+      : createServer(handler);
   return {
     listen(
       host: string,
@@ -76,7 +89,7 @@ export function createNodePeerNetwork(): PeerNetwork {
       onSocket: (socket: PeerSocket, remoteAddress: string) => void,
       options: PeerNetworkOptions,
     ): Promise<PeerListener> {
-      const server = createServer((_request, response) => {
+      const server = serve((_request, response) => {
         response.writeHead(426, { 'content-type': 'text/plain' }).end('peer connections use WebSocket\n');
       });
       const wss = new WebSocketServer({
@@ -110,6 +123,7 @@ export function createNodePeerNetwork(): PeerNetwork {
         maxPayload: options.maxFrameBytes,
         perMessageDeflate: false,
         handshakeTimeout: options.connectTimeoutMs,
+        ...(tls.ca === undefined ? {} : { ca: tls.ca }),
         // A zero mask, which ws then skips on both ends: masking shields HTTP proxies from frames
         // crafted by untrusted browser scripts (RFC 6455 §10.3), which peer traffic never is, and
         // masking in JavaScript cost more CPU than everything else the transport does.
