@@ -1,11 +1,13 @@
 // Bundles the `vane` command (server/cli/main.ts and what it imports from core/ and server/) into
-// dist/vane.mjs with esbuild; packages stay external, loaded from node_modules. Rebuilds only when
-// a source file is newer than the bundle (or with --force), and says what it does.
+// dist/vane.mjs with esbuild; packages stay external, loaded from node_modules. The dashboard (web/,
+// built by scripts/build-web.mjs) is embedded in it, so every member serves it at /ui. Rebuilds
+// only when a source file is newer than the bundle (or with --force), and says what it does.
 // Usage: node scripts/build.mjs [--force]
 import { mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { buildDashboard, writeDashboard } from './build-web.mjs';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const DIST = join(ROOT, 'dist');
@@ -14,9 +16,12 @@ export const BUNDLE = join(DIST, 'vane.mjs');
 const CHUNKS = join(DIST, 'chunks');
 const STALE_CHUNK_MS = 60 * 60 * 1000;
 const ENTRY = join(ROOT, 'server', 'cli', 'main.ts');
-const SOURCE_DIRS = ['core', 'server'];
+const SOURCE_DIRS = ['core', 'server', 'client', 'web'];
+const SOURCE_EXTENSIONS = ['.ts', '.tsx', '.css', '.html'];
 /** Files besides the sources whose change alters the bundle. */
-const BUILD_INPUTS = ['package.json', 'scripts/build.mjs'];
+const BUILD_INPUTS = ['package.json', 'scripts/build.mjs', 'scripts/build-web.mjs'];
+/** The module that holds the built dashboard; in the sources it holds none (see that file). */
+const DASHBOARD_MODULE = join(ROOT, 'server', 'http', 'dashboard-page.ts');
 
 /** The most recently modified source file (tests aside: they are not in the bundle). */
 async function newestInput() {
@@ -30,7 +35,10 @@ async function newestInput() {
       const path = join(dir, entry.name);
       if (entry.isDirectory()) {
         if (entry.name !== 'node_modules') await walk(path);
-      } else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.test.ts')) {
+      } else if (
+        SOURCE_EXTENSIONS.some((extension) => entry.name.endsWith(extension)) &&
+        !entry.name.endsWith('.test.ts')
+      ) {
         await consider(path);
       }
     }
@@ -60,6 +68,9 @@ export async function ensureBuilt({ force = false, log = (line) => process.stder
   const why = force ? '--force' : built === null ? 'no build yet' : `${relative(ROOT, newest.path)} changed`;
   log(`building dist/vane.mjs (${why})...`);
   const started = performance.now();
+  const dashboard = await buildDashboard();
+  await writeDashboard(dashboard);
+  const embedder = embedDashboard(dashboard);
   const result = await build({
     entryPoints: { vane: ENTRY },
     outdir: DIST,
@@ -74,7 +85,13 @@ export async function ensureBuilt({ force = false, log = (line) => process.stder
     sourcemap: true,
     write: false,
     logLevel: 'silent',
+    plugins: [embedder.plugin],
   });
+  if (!embedder.embedded()) {
+    throw new Error(
+      `${relative(ROOT, DASHBOARD_MODULE)} was not part of the bundle: the dashboard would be missing`,
+    );
+  }
   await mkdir(CHUNKS, { recursive: true });
   // Chunks before the bundle that imports them, and the bundle last, so that its time stamp covers the rest.
   const rank = (path) => (path === BUNDLE ? 2 : path.startsWith(CHUNKS) ? 0 : 1);
@@ -94,8 +111,35 @@ export async function ensureBuilt({ force = false, log = (line) => process.stder
     const mtimeMs = (await stat(path).catch(() => null))?.mtimeMs ?? Date.now();
     if (Date.now() - mtimeMs > STALE_CHUNK_MS) await rm(path, { force: true });
   }
-  log(`built dist/vane.mjs in ${Math.round(performance.now() - started)} ms`);
+  log(
+    `built dist/vane.mjs with the dashboard (${Math.round(dashboard.bytes / 1024)} KiB, ` +
+      `${Math.round(dashboard.gzipBytes / 1024)} KiB gzipped) in ${Math.round(performance.now() - started)} ms`,
+  );
   return true;
+}
+
+/** An esbuild plugin that replaces the sources' empty dashboard module with the built page. */
+function embedDashboard(dashboard) {
+  const page = {
+    html: dashboard.html,
+    etag: dashboard.etag,
+    contentSecurityPolicy: dashboard.contentSecurityPolicy,
+  };
+  let embedded = false;
+  const plugin = {
+    name: 'embed-dashboard',
+    setup(esbuild) {
+      esbuild.onLoad({ filter: /[\\/]server[\\/]http[\\/]dashboard-page\.ts$/ }, (args) => {
+        if (args.path !== DASHBOARD_MODULE) return undefined;
+        embedded = true;
+        return {
+          loader: 'ts',
+          contents: `export const BUILT_DASHBOARD_PAGE = ${JSON.stringify(page)};\n`,
+        };
+      });
+    },
+  };
+  return { plugin, embedded: () => embedded };
 }
 
 /** esbuild's errors as `file:line:column: message` lines. */

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { type ErrorCode, vaneError } from '../../core/errors.ts';
 import { CLIENT_ROUTES, decodeErrorBody, isDecodeError } from '../../core/protocol/index.ts';
-import { createTestApp } from './testing.ts';
+import { createTestApp, FakeMember } from './testing.ts';
 
 async function errorOf(response: Response) {
   const decoded = decodeErrorBody(await response.json());
@@ -94,14 +94,12 @@ describe('/health', () => {
 });
 
 describe('/ui', () => {
-  test('serves the status page, which reads the cluster status and keys through the public API', async () => {
+  test('run from the sources (no build), says how to get the dashboard', async () => {
     const { app } = createTestApp();
     const page = await app.request('/ui');
-    assert.equal(page.status, 200);
+    assert.equal(page.status, 404);
     assert.match(page.headers.get('content-type') ?? '', /text\/html/);
-    const html = await page.text();
-    assert.match(html, /<title>Vane<\/title>/);
-    assert.match(html, /\/v1\/cluster\/status\?all=true/);
+    assert.match(await page.text(), /npm run build/);
   });
 });
 
@@ -191,6 +189,24 @@ describe('CORS', () => {
     const closed = createTestApp();
     const none = await closed.app.request('/health', { headers: { Origin: 'https://app.example.com' } });
     assert.equal(none.headers.get('Access-Control-Allow-Origin'), null);
+  });
+
+  test("the cluster's own members' client URLs are allowed besides the configured origins", async () => {
+    const member = new FakeMember({ id: 'm1' });
+    member.memberList = [
+      ...member.memberList,
+      { id: 'm2', peerUrl: 'http://127.0.0.1:2380', clientUrl: 'http://127.0.0.1:2379/', isLearner: false },
+    ];
+    for (const options of [{ member }, { member, cors }]) {
+      const { app } = createTestApp(options);
+      const fromMember = await app.request('/health', { headers: { Origin: 'http://127.0.0.1:2379' } });
+      assert.equal(fromMember.headers.get('Access-Control-Allow-Origin'), 'http://127.0.0.1:2379');
+      const other = await app.request('/health', { headers: { Origin: 'http://127.0.0.1:9999' } });
+      assert.equal(other.headers.get('Access-Control-Allow-Origin'), null);
+    }
+    const { app } = createTestApp({ member, cors });
+    const listed = await app.request('/health', { headers: { Origin: 'https://app.example.com' } });
+    assert.equal(listed.headers.get('Access-Control-Allow-Origin'), 'https://app.example.com');
   });
 });
 

@@ -3,23 +3,29 @@
 import { Hono } from 'hono';
 import { cors } from 'hono/cors';
 import { routePath } from 'hono/route';
-import { vaneError } from '../../core/errors.ts';
+import { isVaneError, vaneError } from '../../core/errors.ts';
 import type { Limits } from '../../core/limits.ts';
 import { openApiDocument } from '../../core/protocol/index.ts';
+import { type AuthService, bearerToken } from '../auth/index.ts';
 import type { Logger } from '../log.ts';
 import type { MemberApi } from '../member/index.ts';
 import type { Metrics } from '../metrics.ts';
+import { allowedOrigins } from './allowed-origins.ts';
+import { registerAuthRoutes } from './auth-routes.ts';
 import { registerClusterRoutes } from './cluster-routes.ts';
+import { registerDashboard } from './dashboard.ts';
 import type { AppEnv } from './env.ts';
 import { errorResponse, internalErrorResponse, routeNotFoundResponse } from './errors.ts';
 import { registerKvRoutes } from './kv-routes.ts';
 import { registerLeaseRoutes } from './lease-routes.ts';
 import { MEMBER_HEADER, REVISION_HEADER } from './reply.ts';
-import { registerStatusPage } from './status-page.ts';
 import { WATCH_PATH } from './watch-session.ts';
 
 export interface CorsOptions {
-  /** Origins allowed to call the API from a browser, e.g. 'https://app.example.com'; '*' allows any. */
+  /**
+   * Origins allowed to call the API from a browser, e.g. 'https://app.example.com'; '*' allows any.
+   * The cluster's own members' client URLs are allowed besides these (allowed-origins.ts).
+   */
   readonly origins: readonly string[];
 }
 
@@ -32,6 +38,8 @@ export interface AppOptions {
   readonly fetch?: typeof fetch;
   /** How long /v1/cluster/status?all=true waits for each member. */
   readonly peerStatusTimeoutMs?: number;
+  /** Authentication and permission checks; absent = none (tests of the HTTP layer alone). */
+  readonly auth?: AuthService;
 }
 
 const DEFAULT_PEER_STATUS_TIMEOUT_MS = 1000;
@@ -60,19 +68,37 @@ export function createApp(member: MemberApi, options: AppOptions): Hono<AppEnv> 
     else logger.debug(line, 'request');
   });
 
-  if (options.cors !== undefined) {
-    const origins = options.cors.origins;
-    app.use(
-      '*',
-      cors({
-        origin: origins.includes('*') ? '*' : [...origins],
-        allowMethods: ['GET', 'PUT', 'POST', 'DELETE', 'OPTIONS'],
-        allowHeaders: ['Content-Type', 'Authorization', 'Idempotency-Key'],
-        exposeHeaders: [REVISION_HEADER, MEMBER_HEADER, 'Retry-After'],
-        maxAge: 600,
-      }),
-    );
-  }
+  // The members' own origins are always allowed: a dashboard page fails over to the other members.
+  const configuredOrigins = options.cors?.origins ?? [];
+  const allowsOrigin = allowedOrigins(() => member.members(), configuredOrigins);
+  app.use(
+    '*',
+    cors({
+      origin: configuredOrigins.includes('*')
+        ? '*'
+        : (origin) => (origin !== '' && allowsOrigin(origin) ? origin : null),
+      allowMethods: ['GET', 'PUT', 'POST', 'DELETE', 'OPTIONS'],
+      allowHeaders: ['Content-Type', 'Authorization', 'Idempotency-Key'],
+      exposeHeaders: [REVISION_HEADER, MEMBER_HEADER, 'Retry-After'],
+      maxAge: 600,
+    }),
+  );
+
+  // Every /v1 route reaches the member through the api this sets: checked for the request's principal.
+  const auth = options.auth;
+  app.use('/v1/*', async (c, next) => {
+    if (auth === undefined) {
+      c.set('principal', null);
+      c.set('api', member);
+      return next();
+    }
+    const token = bearerToken(c.req.header('Authorization'));
+    const principal = isVaneError(token) ? token : await auth.authenticate(token);
+    if (isVaneError(principal)) return errorResponse(c, principal, member.header());
+    c.set('principal', principal);
+    c.set('api', auth.authorize(principal));
+    return next();
+  });
 
   app.get('/health', (c) => {
     const health = member.health();
@@ -102,9 +128,10 @@ export function createApp(member: MemberApi, options: AppOptions): Hono<AppEnv> 
     ),
   );
 
-  registerStatusPage(app);
+  registerDashboard(app);
   registerKvRoutes(app, member, options.limits);
   registerLeaseRoutes(app, member, options.limits);
+  if (auth !== undefined) registerAuthRoutes(app, member, auth, options.limits);
   registerClusterRoutes(app, member, {
     limits: options.limits,
     fetch: options.fetch ?? ((input, init) => fetch(input, init)),

@@ -123,6 +123,8 @@ export class FakeMember implements MemberApi {
       keys: this.store.keyCount,
       leaderContactMs: 0,
       healthy: this.healthState.ok,
+      writesApplied: 0,
+      writeLatencyMsTotal: 0,
       version: 'test',
     };
   }
