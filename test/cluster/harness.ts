@@ -9,7 +9,12 @@ import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 
 const ROOT = resolve(import.meta.dirname, '../..');
-export const VANE_BIN = join(ROOT, 'dist/vane.mjs');
+/**
+ * The bundle members run: dist/vane.mjs, built from the sources when they changed; or, with
+ * VANE_MEMBER_BIN set, that bundle as it is (a long chaos run keeps one fixed while the sources move).
+ */
+const PREBUILT_BIN = process.env.VANE_MEMBER_BIN;
+export const VANE_BIN = PREBUILT_BIN === undefined ? join(ROOT, 'dist/vane.mjs') : resolve(PREBUILT_BIN);
 /** Extra node flags for Node members, e.g. VANE_MEMBER_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/p' to profile them. */
 const NODE_MEMBER_ARGS = (process.env.VANE_MEMBER_NODE_ARGS ?? '').split(' ').filter((a) => a.length > 0);
 export const SECRET = 'test-cluster-secret-0123456789';
@@ -54,7 +59,7 @@ export function denoServeCommand(dataDir: string, serveFlags: readonly string[])
 let built = false;
 /** Builds dist/vane.mjs if a source is newer (scripts/build.mjs decides), once per test process. */
 function buildOnce(): void {
-  if (built) return;
+  if (built || PREBUILT_BIN !== undefined) return;
   execFileSync(process.execPath, [join(ROOT, 'scripts/build.mjs')], {
     stdio: ['ignore', 'ignore', 'inherit'],
   });
@@ -113,6 +118,8 @@ export interface MemberProcess {
   memberName?: string;
   /** Node (`node dist/vane.mjs serve`) when absent; Deno runs server/adapters/deno/serve.ts. */
   runtime?: MemberRuntime;
+  /** Stopped by SIGSTOP (pause) and not yet continued. */
+  paused: boolean;
 }
 
 export interface ClusterOptions {
@@ -125,6 +132,13 @@ export interface ClusterOptions {
   readonly autoCompactRevisions?: number;
   /** Members (by name) to run on another runtime than Node, e.g. { m3: 'deno' }. */
   readonly runtimes?: Readonly<Record<string, MemberRuntime>>;
+  /**
+   * The peer URL a member advertises, given its name and the port it listens for peers on; by
+   * default that port itself. A test that runs peer traffic through a proxy answers the proxy's URL.
+   */
+  readonly peerUrlFor?: (name: string, peerPort: number) => Promise<string>;
+  /** A member process exited without kill() asking it to (it crashed, or stopped by itself). */
+  readonly onExit?: (member: MemberProcess, code: number | null, signal: NodeJS.Signals | null) => void;
 }
 
 export interface JsonResponse {
@@ -137,6 +151,8 @@ export class TestCluster {
   readonly members: MemberProcess[] = [];
   readonly dir: string;
   private readonly options: ClusterOptions;
+  /** Processes kill() signaled: their exit is expected. */
+  private readonly killed = new WeakSet<ChildProcess>();
 
   private constructor(options: ClusterOptions, dir: string) {
     this.options = options;
@@ -149,6 +165,8 @@ export class TestCluster {
     rmSync(dir, { recursive: true, force: true });
     mkdirSync(dir, { recursive: true });
     const cluster = new TestCluster(options, dir);
+    // Members never outlive the test process, however it ends (an exception, process.exit on Ctrl-C).
+    process.once('exit', () => cluster.killNow());
     for (let i = 1; i <= options.size; i++) await cluster.define(`m${i}`);
     for (const m of cluster.members) cluster.spawn(m, ['--initial-cluster', cluster.initialCluster()]);
     return cluster;
@@ -167,13 +185,14 @@ export class TestCluster {
       clientPort,
       peerPort,
       clientUrl: `http://127.0.0.1:${clientPort}`,
-      peerUrl: `ws://127.0.0.1:${peerPort}`,
+      peerUrl: (await this.options.peerUrlFor?.(name, peerPort)) ?? `ws://127.0.0.1:${peerPort}`,
       dataDir: join(this.dir, name),
       logFile: join(this.dir, `${name}.log`),
       process: null,
       extraFlags: [],
       secret: SECRET,
       runtime: this.options.runtimes?.[name] ?? 'node',
+      paused: false,
     };
     this.members.push(member);
     return member;
@@ -224,8 +243,9 @@ export class TestCluster {
     });
     child.stdout.pipe(log, { end: false });
     child.stderr.pipe(log, { end: false });
-    child.on('exit', () => {
+    child.on('exit', (code, signal) => {
       if (m.process === child) m.process = null;
+      if (!this.killed.has(child)) this.options.onExit?.(m, code, signal);
     });
     m.process = child;
   }
@@ -236,13 +256,46 @@ export class TestCluster {
     const child = m.process;
     if (!child || child.pid === undefined) return;
     const exited = new Promise<void>((r) => child.once('exit', () => r()));
+    this.killed.add(child);
     process.kill(child.pid, signal);
+    // A stopped process acts on no signal but SIGKILL until it is continued.
+    if (m.paused && signal !== 'SIGKILL') process.kill(child.pid, 'SIGCONT');
+    m.paused = false;
     await exited;
     m.process = null;
   }
 
+  /** Stops the member's process (SIGSTOP): it keeps its sockets and state and does nothing at all. */
+  pause(name: string): void {
+    const m = this.member(name);
+    if (!m.process || m.process.pid === undefined) throw new Error(`${name} is not running`);
+    process.kill(m.process.pid, 'SIGSTOP');
+    m.paused = true;
+  }
+
+  /** Continues a paused member (SIGCONT). */
+  resume(name: string): void {
+    const m = this.member(name);
+    if (!m.process || m.process.pid === undefined || !m.paused) return;
+    process.kill(m.process.pid, 'SIGCONT');
+    m.paused = false;
+  }
+
   restart(name: string): void {
     this.spawn(this.member(name));
+  }
+
+  /** SIGKILL to every running member, without waiting: for a test process that is exiting. */
+  killNow(): void {
+    for (const m of this.members) {
+      if (m.process?.pid === undefined) continue;
+      this.killed.add(m.process);
+      try {
+        process.kill(m.process.pid, 'SIGKILL');
+      } catch {
+        // Already gone.
+      }
+    }
   }
 
   async stop(): Promise<void> {
@@ -282,16 +335,19 @@ export class TestCluster {
 
   /** The leader every running member agrees on, once /health is ok on all of them. */
   async waitForLeader(timeoutMs = 10_000): Promise<string> {
+    // Each miss throws what it saw, so that a timeout says which member was not there yet.
     return waitFor('a leader that every running member follows', timeoutMs, async () => {
-      const leaders = new Set<string>();
+      const leaders = new Map<string, string[]>();
       for (const m of this.running()) {
         const health = await this.request(m.name, 'GET', '/health', undefined, 1000);
-        if (health.status !== 200) return undefined;
+        if (health.status !== 200)
+          throw new Error(`${m.name}: /health ${health.status} ${JSON.stringify(health.body)}`);
         const status = await this.request(m.name, 'GET', '/v1/cluster/status', undefined, 1000);
-        if (!status.body?.leader) return undefined;
-        leaders.add(status.body.leader);
+        if (!status.body?.leader) throw new Error(`${m.name} knows no leader`);
+        leaders.set(status.body.leader, [...(leaders.get(status.body.leader) ?? []), m.name]);
       }
-      return leaders.size === 1 ? [...leaders][0] : undefined;
+      if (leaders.size === 1) return [...leaders.keys()][0];
+      throw new Error(`members name different leaders: ${JSON.stringify(Object.fromEntries(leaders))}`);
     });
   }
 

@@ -112,6 +112,34 @@ export function checkOperations<State, Input, Output>(
   return { kind: 'ok', operations: history.length, steps };
 }
 
+/**
+ * The lines that explain an illegal partition: the end of the longest linearization the search
+ * found, then the operations none of which fits next (by call time), at most `maxLines` in all.
+ */
+export function explainIllegal<State, Input, Output>(
+  model: Model<State, Input, Output>,
+  result: Extract<CheckResult<Input, Output>, { kind: 'illegal' }>,
+  maxLines: number,
+): string[] {
+  const ops = result.partitionOperations;
+  const describe = (i: number): string => {
+    const op = ops[i]!;
+    const ret = op.return === Infinity ? '∞' : op.return;
+    return `client ${op.clientId} [${op.call}, ${ret}] ${model.describeOperation(op.input, op.output)}`;
+  };
+  const linearized = new Set(result.longestLinearization);
+  const rest = ops
+    .map((_, i) => i)
+    .filter((i) => !linearized.has(i))
+    .sort((a, b) => ops[a]!.call - ops[b]!.call);
+  return [
+    `longest linearization: ${linearized.size} operations, ending with`,
+    ...result.longestLinearization.slice(-maxLines / 2).map((i) => `  ${describe(i)}`),
+    `then none of these fits (by call time):`,
+    ...rest.slice(0, maxLines / 2).map((i) => `  ${describe(i)}`),
+  ];
+}
+
 type PartitionOutcome =
   | { kind: 'ok'; steps: number }
   | { kind: 'illegal'; steps: number; longest: number[] }

@@ -22,14 +22,14 @@ import type {
 import { MESSAGE_TYPES } from '../../core/raft/types.ts';
 import type { SeededRandom } from '../../core/random.ts';
 import { createRandom } from '../../core/random.ts';
-import type { StoreConfig, WatchResponse } from '../../core/store/index.ts';
+import type { StoreConfig } from '../../core/store/index.ts';
 import { DEFAULT_STORE_CONFIG } from '../../core/store/index.ts';
 import { ClientWorkload } from './clients.ts';
 import { CommittedHistory } from './committed-history.ts';
 import { Fingerprint } from './fingerprint.ts';
 import { ClusterInvariants, InvariantViolation } from './invariants.ts';
 import { kvModel } from './kv-model.ts';
-import { checkOperations } from './linearizability.ts';
+import { checkOperations, explainIllegal } from './linearizability.ts';
 import type { MemberHost } from './member.ts';
 import { Member } from './member.ts';
 import type { LostReason } from './network.ts';
@@ -38,7 +38,7 @@ import type { SimOptions } from './options.ts';
 import { chooseOptions, describeOptions } from './options.ts';
 import type { AppliedCommand } from './store-state-machine.ts';
 import { StoreStateMachine } from './store-state-machine.ts';
-import { checkWatch } from './watch-checker.ts';
+import { checkWatch, describeResponse } from './watch-checker.ts';
 import type { WatchFault } from './watch-clients.ts';
 import { WATCH_FAULTS, WatchWorkload } from './watch-clients.ts';
 
@@ -620,22 +620,7 @@ class Simulation implements MemberHost {
       };
     }
     const ops = result.partitionOperations;
-    const describe = (i: number): string => {
-      const op = ops[i]!;
-      const ret = op.return === Infinity ? '∞' : op.return;
-      return `client ${op.clientId} [${op.call}, ${ret}] ${kvModel.describeOperation(op.input, op.output)}`;
-    };
-    const linearized = new Set(result.longestLinearization);
-    const rest = ops
-      .map((_, i) => i)
-      .filter((i) => !linearized.has(i))
-      .sort((a, b) => ops[a]!.call - ops[b]!.call);
-    const details = [
-      `longest linearization: ${linearized.size} operations, ending with`,
-      ...result.longestLinearization.slice(-MAX_DETAIL_LINES / 2).map((i) => `  ${describe(i)}`),
-      `then none of these fits (by call time):`,
-      ...rest.slice(0, MAX_DETAIL_LINES / 2).map((i) => `  ${describe(i)}`),
-    ];
+    const details = explainIllegal(kvModel, result, MAX_DETAIL_LINES);
     return {
       kind: 'linearizability',
       message: `history of key ${result.partition} is not linearizable (${ops.length} operations)`,
@@ -767,12 +752,4 @@ export function describeFailure(result: SimulationResult, bug?: keyof UnsafeBugs
     `  options: ${describeOptions(result.options)}`,
     `  reproduce: npm run sim -- --seed ${result.seed}${bug === undefined ? '' : ` --bug ${bug}`} --trace`,
   ].join('\n');
-}
-
-function describeResponse(response: WatchResponse): string {
-  if (response.created === true) return `created at ${response.revision}`;
-  if (response.canceled === true)
-    return `canceled (compacted at ${response.compactRevision}) at ${response.revision}`;
-  const events = response.events.map((e) => `${e.type} ${e.kv.key}@${e.kv.modRevision}`);
-  return `${events.length === 0 ? 'progress' : events.join(', ')} -> ${response.revision}`;
 }

@@ -48,7 +48,10 @@ function fail(property: WatchProperty, message: string): never {
   throw new Violation(property, message);
 }
 
-export function checkWatch(history: CommittedHistory, watch: RecordedWatch): WatchCheck {
+/** What the checker reads of the committed history (the simulation's, or one read back from a real cluster). */
+export type WatchHistory = Pick<CommittedHistory, 'revision' | 'eventsAt' | 'wasCompactedAt'>;
+
+export function checkWatch(history: WatchHistory, watch: RecordedWatch): WatchCheck {
   const checker = new WatchChecker(history, watch);
   try {
     checker.run();
@@ -70,7 +73,7 @@ function describeWatch(watch: RecordedWatch): string {
 
 class WatchChecker {
   events = 0;
-  private readonly history: CommittedHistory;
+  private readonly history: WatchHistory;
   private readonly watch: RecordedWatch;
   /** The next revision the watch owes its client. */
   private position = 0;
@@ -79,7 +82,7 @@ class WatchChecker {
   private readonly everDelivered = new Set<number>();
   private canceled = false;
 
-  constructor(history: CommittedHistory, watch: RecordedWatch) {
+  constructor(history: WatchHistory, watch: RecordedWatch) {
     this.history = history;
     this.watch = watch;
     for (const session of watch.sessions)
@@ -266,4 +269,13 @@ function describeEvent(event: WatchEvent | HistoryEvent): string {
   return event.type === 'delete'
     ? `delete ${kv.key}@${kv.modRevision}`
     : `put ${kv.key}=${decoder.decode(kv.value)}@${kv.modRevision} v${kv.version}`;
+}
+
+/** One response on one line, for failure reports. */
+export function describeResponse(response: WatchResponse): string {
+  if (response.created === true) return `created at ${response.revision}`;
+  if (response.canceled === true)
+    return `canceled (compacted at ${response.compactRevision}) at ${response.revision}`;
+  const events = response.events.map((e) => `${e.type} ${e.kv.key}@${e.kv.modRevision}`);
+  return `${events.length === 0 ? 'progress' : events.join(', ')} -> ${response.revision}`;
 }
