@@ -89,7 +89,8 @@ export const SERVE_FLAGS = {
   'tick-ms': 'milliseconds per Raft tick (default 100)',
   'election-ticks': 'ticks without a leader before an election (default 10)',
   'heartbeat-ticks': 'ticks between heartbeats (default 1)',
-  'snapshot-entries': 'at least this many applied entries, and as many log bytes as the last snapshot, between snapshots (default 10000)',
+  'snapshot-entries':
+    'at least this many applied entries, and as many log bytes as the last snapshot, between snapshots (default 10000)',
   'snapshot-catchup-entries': 'entries kept after a snapshot for lagging followers (default 5000)',
   'quota-bytes': 'store size limit; writes past it are refused (default 2 GiB)',
   'auto-compact-revisions': 'keep this many revisions of history (default 10000; 0 = off)',
