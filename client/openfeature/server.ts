@@ -1,6 +1,6 @@
-// The OpenFeature provider for browsers (@openfeature/server-sdk): flags resolve synchronously from a
-// live replica evaluated in the page, for the context the app set with OpenFeature.setContext.
-// An entry point of its own, so the SDK's main browser bundle carries neither OpenFeature nor zod.
+// The OpenFeature provider for servers (@openfeature/server-sdk): flags resolve from a live replica
+// evaluated in this process (promises, as the server SDK's interface asks, already settled).
+// It mirrors web.ts; the two differ only in the SDK they implement (sync vs async resolution).
 //
 //   const flags = flagsReplica(client);
 //   await OpenFeature.setProviderAndWait(new VaneServerProvider(flags));

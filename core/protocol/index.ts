@@ -21,6 +21,7 @@ export {
   MAX_HANDSHAKE_TOKEN_BYTES,
   MAX_REFUSAL_REASON_BYTES,
 } from './handshake.ts';
+export { HTTP_STATUS_BY_CODE } from './http-status.ts';
 export { type JsonBody, parseJsonBody } from './json.ts';
 export type { DecodedRequest } from './json-decoding.ts';
 export {

@@ -1,7 +1,7 @@
 // The edge's HTTP answers: the server's JSON shapes and headers, plus how fresh the state is. Error
-// codes become statuses here, in one table (a Record, so a new code is a type error until placed).
-import type { ErrorCode, VaneError } from '../../core/errors.ts';
-import { encodeErrorBody, type ResponseHeaderJson } from '../../core/protocol/index.ts';
+// codes become statuses through core's table, the same as the members'.
+import type { VaneError } from '../../core/errors.ts';
+import { encodeErrorBody, HTTP_STATUS_BY_CODE, type ResponseHeaderJson } from '../../core/protocol/index.ts';
 import type { Freshness } from './browser-watches.ts';
 
 export const REVISION_HEADER = 'X-Vane-Revision';
@@ -10,32 +10,6 @@ export const MEMBER_HEADER = 'X-Vane-Member';
 export const STALE_HEADER = 'X-Vane-Edge-Stale';
 /** Milliseconds since the cluster last confirmed the state. */
 export const AGE_HEADER = 'X-Vane-Edge-Age-Ms';
-
-const STATUS_BY_CODE: Readonly<Record<ErrorCode, number>> = {
-  invalidRequest: 400,
-  decodeError: 400,
-  tooManyOperations: 400,
-  duplicateKey: 400,
-  futureRevision: 400,
-  unsupportedVersion: 400,
-  leaseTtlTooLarge: 400,
-  unauthenticated: 401,
-  permissionDenied: 403,
-  keyNotFound: 404,
-  leaseNotFound: 404,
-  leaseExists: 409,
-  compacted: 410,
-  requestTooLarge: 413,
-  keyTooLarge: 413,
-  valueTooLarge: 413,
-  notLeader: 421,
-  rateLimited: 429,
-  noLeader: 503,
-  unavailable: 503,
-  proposalDropped: 503,
-  timeout: 504,
-  quotaExceeded: 507,
-};
 
 /** Browsers on other origins read the edge: every answer allows them (configurable, see config.ts). */
 export interface Cors {
@@ -101,7 +75,7 @@ export function errorAnswer(
     readonly allow?: string;
   } = {},
 ): Response {
-  const status = STATUS_BY_CODE[error.code];
+  const status = HTTP_STATUS_BY_CODE[error.code];
   const headers: Record<string, string> = { 'Content-Type': 'application/json', ...corsHeaders(cors) };
   if (status === 503) headers['Retry-After'] = '1';
   if (status === 401) headers['WWW-Authenticate'] = 'Bearer realm="vane"';

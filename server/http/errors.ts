@@ -1,9 +1,9 @@
-// The one place where error codes become HTTP statuses. A Record over ErrorCode makes a new code a
-// type error here until someone decides its status.
+// Error answers of the HTTP API: statuses from core's table (HTTP_STATUS_BY_CODE), plus the HTTP
+// layer's own failures.
 import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { ErrorCode, VaneError } from '../../core/errors.ts';
-import { encodeErrorBody } from '../../core/protocol/index.ts';
+import { encodeErrorBody, HTTP_STATUS_BY_CODE } from '../../core/protocol/index.ts';
 import type { ResponseHeader } from '../member/index.ts';
 import { setHeaderFields } from './reply.ts';
 
@@ -14,31 +14,9 @@ import { setHeaderFields } from './reply.ts';
 export type HttpErrorCode = 'routeNotFound' | 'internal';
 
 const STATUS_BY_CODE: Readonly<Record<ErrorCode | HttpErrorCode, ContentfulStatusCode>> = {
-  invalidRequest: 400,
-  decodeError: 400,
-  tooManyOperations: 400,
-  duplicateKey: 400,
-  futureRevision: 400,
-  unsupportedVersion: 400,
-  leaseTtlTooLarge: 400,
-  unauthenticated: 401,
-  permissionDenied: 403,
-  keyNotFound: 404,
-  leaseNotFound: 404,
+  ...(HTTP_STATUS_BY_CODE as Readonly<Record<ErrorCode, ContentfulStatusCode>>),
   routeNotFound: 404,
-  leaseExists: 409,
-  compacted: 410,
-  requestTooLarge: 413,
-  keyTooLarge: 413,
-  valueTooLarge: 413,
-  notLeader: 421,
-  rateLimited: 429,
   internal: 500,
-  noLeader: 503,
-  unavailable: 503,
-  proposalDropped: 503,
-  timeout: 504,
-  quotaExceeded: 507,
 };
 
 /** Seconds a client should wait before retrying a request refused with 503. */
