@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { isVaneError } from '../errors.ts';
 import { BUCKET_COUNT } from './bucket.ts';
-import { decodeFlagDocument, decodeSegmentDocument } from './document.ts';
+import { decodeFlagDocument, decodeSegmentDocument } from './parse.ts';
 import type { EvaluationContext, FlagDocument, SegmentDocument } from './types.ts';
 
 type Json = Record<string, unknown>;

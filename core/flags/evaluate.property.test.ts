@@ -5,8 +5,8 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { isVaneError } from '../errors.ts';
 import { context, flagCase } from './arbitraries.test.ts';
-import { decodeFlagDocument, decodeSegmentDocument, parseFlagDocument } from './document.ts';
 import { evaluateFlag } from './evaluate.ts';
+import { decodeFlagDocument, decodeSegmentDocument, parseFlagDocument } from './parse.ts';
 import type { FlagDocument, SegmentDocument } from './types.ts';
 
 function documents(json: { flag: Record<string, unknown>; segments: Record<string, unknown>[] }) {

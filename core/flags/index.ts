@@ -4,12 +4,6 @@
 
 export { type AttributePath, parseAttributeReference } from './attribute.ts';
 export { BUCKET_COUNT, bucketInput, bucketOf, variationForBucket } from './bucket.ts';
-export {
-  decodeFlagDocument,
-  decodeSegmentDocument,
-  parseFlagDocument,
-  parseSegmentDocument,
-} from './document.ts';
 export { type EvaluationOptions, evaluateFlag, type SegmentLookup } from './evaluate.ts';
 export { FLAG_LIMITS, type FlagLimitName, type FlagLimits } from './limits.ts';
 export {
@@ -20,6 +14,12 @@ export {
   openFeatureErrorCode,
   openFeatureReason,
 } from './openfeature.ts';
+export {
+  decodeFlagDocument,
+  decodeSegmentDocument,
+  parseFlagDocument,
+  parseSegmentDocument,
+} from './parse.ts';
 export { flagDocumentSchema, segmentDocumentSchema } from './schema.ts';
 export { compareSemVer, parseSemVer, type SemVer } from './semver.ts';
 export { sha256 } from './sha256.ts';

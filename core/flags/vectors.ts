@@ -5,8 +5,8 @@
 import * as z from 'zod';
 import { isVaneError } from '../errors.ts';
 import { bucketInput, bucketOf } from './bucket.ts';
-import { decodeFlagDocument, decodeSegmentDocument } from './document.ts';
 import { evaluateFlag } from './evaluate.ts';
+import { decodeFlagDocument, decodeSegmentDocument } from './parse.ts';
 import { sha256 } from './sha256.ts';
 import type { EvaluationContext, FlagEvaluation, SegmentDocument } from './types.ts';
 

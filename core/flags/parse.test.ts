@@ -4,13 +4,13 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { isVaneError, type VaneError } from '../errors.ts';
 import { flagJson, onOffRollout, rule } from './arbitraries.test.ts';
+import { FLAG_LIMITS, type FlagLimitName } from './limits.ts';
 import {
   decodeFlagDocument,
   decodeSegmentDocument,
   parseFlagDocument,
   parseSegmentDocument,
-} from './document.ts';
-import { FLAG_LIMITS, type FlagLimitName } from './limits.ts';
+} from './parse.ts';
 import {
   flagKeyOf,
   flagStorageKey,
