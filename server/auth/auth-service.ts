@@ -22,6 +22,7 @@ import {
   encodePublicJwk,
   encodeRevoked,
   encodeRoleValue,
+  type PublicJwk,
 } from './auth-state.ts';
 import { type AccessControl, AuthorizedMember } from './authorized-member.ts';
 import { GuardedWatches } from './guarded-watches.ts';
@@ -40,7 +41,14 @@ import {
   withoutGrant,
 } from './roles.ts';
 import type { SigningKey } from './signing-key.ts';
-import { MAX_SUBJECT_BYTES, MAX_TOKEN_GRANTS, newTokenId, signToken, verifyToken } from './tokens.ts';
+import {
+  MAX_SUBJECT_BYTES,
+  MAX_TOKEN_GRANTS,
+  newTokenId,
+  signToken,
+  TOKEN_ISSUER,
+  verifyToken,
+} from './tokens.ts';
 
 /** Longest lifetime of a token with roles (and of the admin token `auth enable` answers with). */
 export const MAX_TOKEN_TTL_SECONDS = 30 * 24 * 3600;
@@ -94,6 +102,14 @@ export interface AuthServiceOptions {
   /** Per-token request rate; absent = unlimited. */
   readonly rateLimit?: RateLimit;
   readonly clock?: AuthClock;
+}
+
+/** The public keys tokens are verified with, each named by the kid in tokens' headers. */
+export interface TokenVerification {
+  readonly enabled: boolean;
+  readonly issuer: string;
+  readonly audience: string;
+  readonly keys: readonly (PublicJwk & { readonly kid: string })[];
 }
 
 export interface IssuedToken {
@@ -748,6 +764,19 @@ export class AuthService implements AccessControl {
     if (command.op === 'txn' && !(response as TxnResponse).succeeded) return null;
     await this.#caughtUp(response.revision);
     return response.revision;
+  }
+
+  /**
+   * What a verifier outside the cluster (the edge) needs to check tokens: every member's public key,
+   * and the issuer and audience tokens carry. Public values; revocations are not among them.
+   */
+  tokenVerification(): TokenVerification {
+    return {
+      enabled: this.state.enabled,
+      issuer: TOKEN_ISSUER,
+      audience: this.#options.clusterId,
+      keys: [...this.state.keys].map(([kid, jwk]) => ({ kid, ...jwk })),
+    };
   }
 
   /** What `vane auth status` shows. */

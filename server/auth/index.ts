@@ -15,6 +15,7 @@ export {
   MAX_TOKEN_TTL_SECONDS,
   systemAuthClock,
   type TokenRequest,
+  type TokenVerification,
 } from './auth-service.ts';
 export {
   bearerToken,

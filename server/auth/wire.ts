@@ -66,6 +66,28 @@ export const authStatusSchema = z.object({
 });
 export type AuthStatusJson = z.infer<typeof authStatusSchema>;
 
+/**
+ * GET /v1/auth/keys (public): the members' token verification keys as a JWKS (RFC 7517), with the
+ * issuer and audience tokens carry, so that a verifier outside the cluster (the edge) checks tokens.
+ */
+export const authKeysSchema = z.object({
+  header: headerSchema,
+  enabled: z.boolean(),
+  issuer: z.string(),
+  audience: z.string(),
+  keys: z.array(
+    z.object({
+      kid: z.string(),
+      kty: z.literal('OKP'),
+      crv: z.literal('Ed25519'),
+      x: z.string(),
+      alg: z.literal('EdDSA'),
+      use: z.literal('sig'),
+    }),
+  ),
+});
+export type AuthKeysJson = z.infer<typeof authKeysSchema>;
+
 export const roleListSchema = z.object({
   header: headerSchema,
   roles: z.array(

@@ -31,6 +31,12 @@ export interface EdgeLimits {
    * the cluster's revision when its prefix does not change (minRevision waits on that).
    */
   readonly staleAfterMs: number;
+  /** How long the cluster's token verification keys (and whether auth is on) are used before refetched. */
+  readonly authKeysCacheMs: number;
+  /** Shortest time between two fetches of the keys prompted by a token signed with an unknown key. */
+  readonly authKeysRefetchMs: number;
+  /** Longest one fetch of the keys from one member may take before the next member is tried. */
+  readonly authKeysFetchMs: number;
 }
 
 export const DEFAULT_EDGE_LIMITS: EdgeLimits = {
@@ -45,4 +51,7 @@ export const DEFAULT_EDGE_LIMITS: EdgeLimits = {
   upstreamCheckMs: 30_000,
   idleUpstreamMs: 10 * 60_000,
   staleAfterMs: 2000,
+  authKeysCacheMs: 60_000,
+  authKeysRefetchMs: 10_000,
+  authKeysFetchMs: 3000,
 };

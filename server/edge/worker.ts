@@ -9,12 +9,20 @@ import {
   isDecodeError,
   parseJsonBody,
 } from '../../core/protocol/index.ts';
-import { authorizeBrowserRead, browserToken, TOKEN_QUERY_PARAMETER } from './browser-auth.ts';
+import {
+  authorizeBrowserRead,
+  browserToken,
+  chooseSubprotocol,
+  offeredSubprotocols,
+  TOKEN_QUERY_PARAMETER,
+} from './browser-auth.ts';
+import { ClusterKeys } from './cluster-keys.ts';
 import { type EdgeConfig, type EdgeEnv, readEdgeConfig } from './config.ts';
 import { type Cors, errorAnswer, preflightAnswer } from './http-answers.ts';
 import { PREFIX_HEADER } from './prefix-object.ts';
 import { PrefixRouting, WATCH_PREFIX_PARAMETER } from './prefix-routing.ts';
 import { readOnlyError } from './read-only.ts';
+import { refusedWatchAnswer } from './refused-watch.ts';
 
 const KV_PATH = '/v1/kv/';
 const WRITE_ROUTES = ['/v1/txn', '/v1/compact', '/v1/lease', '/v1/cluster', '/v1/auth'];
@@ -23,6 +31,7 @@ interface Routed {
   readonly config: EdgeConfig;
   readonly routing: PrefixRouting;
   readonly cors: Cors;
+  readonly clusterKeys: ClusterKeys;
 }
 
 /** Configuration is read once per isolate (the environment does not change while it lives). */
@@ -37,6 +46,11 @@ function routedFor(env: EdgeEnv): Routed {
         config,
         routing: new PrefixRouting(config.prefixes),
         cors: { allowOrigin: config.allowOrigin },
+        clusterKeys: new ClusterKeys({
+          endpoints: config.clusterEndpoints,
+          limits: config.limits,
+          edgeHasToken: config.edgeToken !== undefined,
+        }),
       },
     };
   }
@@ -45,12 +59,13 @@ function routedFor(env: EdgeEnv): Routed {
 
 export default {
   async fetch(request: Request, env: EdgeEnv): Promise<Response> {
-    const { config, routing, cors } = routedFor(env);
+    const edge = routedFor(env);
+    const { config, routing, cors } = edge;
     const url = new URL(request.url);
     const path = url.pathname;
     if (request.method === 'OPTIONS') return preflightAnswer(cors);
     if (path === '/health') return Response.json({ ok: true, edge: true });
-    if (path === '/v1/watch') return routeWatch(request, url, env, routing, cors);
+    if (path === '/v1/watch') return routeWatch(request, url, env, edge);
     if (path === '/v1/kv/range') {
       if (request.method !== 'POST') return notFound(request, path, cors);
       const body = await readBody(request, config.limits.browserMessageBytes);
@@ -65,7 +80,7 @@ export default {
         new Request(request.url, { method: 'POST', headers: request.headers, body }),
         prefix,
         env,
-        cors,
+        edge,
       );
     }
     if (path.startsWith(KV_PATH)) {
@@ -79,7 +94,7 @@ export default {
       if (isDecodeError(decoded)) return errorAnswer(decoded, cors);
       const prefix = routing.prefixOfRange(decoded.request.key, decoded.request.rangeEnd);
       if (typeof prefix !== 'string') return errorAnswer(prefix, cors);
-      return forward(request, prefix, env, cors);
+      return forward(request, prefix, env, edge);
     }
     if (WRITE_ROUTES.some((route) => path === route || path.startsWith(`${route}/`))) {
       return errorAnswer(readOnlyError(`${request.method} ${path}`), cors, { allow: 'GET, POST' });
@@ -92,13 +107,8 @@ export default {
  * A watch connection is served by one prefix's object: the prefix comes from `?prefix=`, or is the
  * only one configured. Its watches and reads must fall inside that prefix.
  */
-function routeWatch(
-  request: Request,
-  url: URL,
-  env: EdgeEnv,
-  routing: PrefixRouting,
-  cors: Cors,
-): Promise<Response> | Response {
+function routeWatch(request: Request, url: URL, env: EdgeEnv, edge: Routed): Promise<Response> | Response {
+  const { routing, cors } = edge;
   const named = url.searchParams.get(WATCH_PREFIX_PARAMETER);
   const prefix = named ?? (routing.configured.length === 1 ? routing.configured[0]! : undefined);
   if (prefix === undefined) {
@@ -124,14 +134,20 @@ function routeWatch(
       cors,
     );
   }
-  return forward(request, prefix, env, cors);
+  return forward(request, prefix, env, edge);
 }
 
-async function forward(request: Request, prefix: string, env: EdgeEnv, cors: Cors): Promise<Response> {
+async function forward(request: Request, prefix: string, env: EdgeEnv, edge: Routed): Promise<Response> {
   const token = browserToken(request);
-  if (typeof token === 'object') return errorAnswer(token, cors);
-  const refused = await authorizeBrowserRead({ token, prefix });
-  if (refused !== undefined) return errorAnswer(refused, cors);
+  const refused =
+    typeof token === 'object' ? token : await authorizeBrowserRead({ token, prefix }, edge.clusterKeys);
+  if (refused !== undefined) {
+    // A browser cannot read a refused upgrade's status: it is told on the socket, as the members do.
+    if (request.headers.get('upgrade')?.toLowerCase() === 'websocket') {
+      return refusedWatchAnswer(refused, chooseSubprotocol(offeredSubprotocols(request)));
+    }
+    return errorAnswer(refused, edge.cors);
+  }
   const headers = new Headers(request.headers);
   headers.set(PREFIX_HEADER, prefix);
   const stub = env.PREFIX_OBJECTS.get(env.PREFIX_OBJECTS.idFromName(prefix));

@@ -1,6 +1,7 @@
 // The auth routes and the token check of every /v1 route, through the app (no socket).
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { createLocalJWKSet, jwtVerify } from 'jose';
 import { DEFAULT_LIMITS } from '../../core/limits.ts';
 import type { RateLimit } from '../auth/index.ts';
 import { authFixture } from '../auth/testing.ts';
@@ -109,6 +110,30 @@ describe('auth over HTTP', () => {
     assert.equal((await app.request('/v1/cluster/members')).status, 200);
     assert.equal((await app.request('/v1/cluster/status')).status, 200);
     assert.equal((await app.request('/v1/auth/status')).status, 200);
+  });
+
+  test('the verification keys are public (a JWKS, with issuer and audience) and verify the tokens issued', async () => {
+    const served = await authApp();
+    const before = await served.call('GET', '/v1/auth/keys');
+    assert.equal(before.status, 200);
+    assert.equal(before.json.enabled, false);
+    assert.deepEqual(before.json.keys, []);
+    const { call, reader } = await enabled();
+    const answer = await call('GET', '/v1/auth/keys');
+    assert.equal(answer.status, 200);
+    assert.equal(answer.json.enabled, true);
+    assert.equal(answer.json.issuer, 'vane');
+    assert.equal(answer.json.audience, 'test');
+    assert.equal(answer.json.keys.length, 1);
+    const [key] = answer.json.keys;
+    assert.deepEqual(Object.keys(key).sort(), ['alg', 'crv', 'kid', 'kty', 'use', 'x']);
+    assert.deepEqual([key.kty, key.crv, key.alg, key.use], ['OKP', 'Ed25519', 'EdDSA', 'sig']);
+    const { payload, protectedHeader } = await jwtVerify(reader, createLocalJWKSet(answer.json), {
+      issuer: answer.json.issuer,
+      audience: answer.json.audience,
+    });
+    assert.equal(protectedHeader.kid, key.kid);
+    assert.equal(payload.sub, 'web');
   });
 
   test('roles are listed with the built-in admin; a revoked token is refused from then on', async () => {

@@ -1,6 +1,6 @@
-// Auth: GET /v1/auth/status; POST /v1/auth/enable, /v1/auth/disable; GET/POST /v1/auth/roles,
+// Auth: GET /v1/auth/status and /v1/auth/keys (the token verification keys); POST /v1/auth/enable, /v1/auth/disable; GET/POST /v1/auth/roles,
 // DELETE /v1/auth/roles/{name}, POST /v1/auth/roles/{name}/grant and /revoke; POST /v1/auth/tokens
-// and /v1/auth/tokens/revoke. Everything but status and (while auth is off) enable needs the admin
+// and /v1/auth/tokens/revoke. Everything but status, keys and (while auth is off) enable needs the admin
 // role; the checks are AuthService's.
 import type { Context, Hono } from 'hono';
 import { isVaneError, type VaneError } from '../../core/errors.ts';
@@ -9,6 +9,7 @@ import { isDecodeError, parseJsonBody } from '../../core/protocol/index.ts';
 import {
   ADMIN_ROLE,
   type AuthChangeJson,
+  type AuthKeysJson,
   type AuthService,
   type AuthStatusJson,
   addRoleRequestSchema,
@@ -72,6 +73,19 @@ export function registerAuthRoutes(
       header: member.header(),
       ...auth.summary(),
       principal: principal === null ? null : principalJson(principal),
+    };
+    return replyJson(c, body);
+  });
+
+  // Public, like status: the keys are public halves, and the edge fetches them to verify tokens.
+  app.get('/v1/auth/keys', (c) => {
+    const verification = auth.tokenVerification();
+    const body: AuthKeysJson = {
+      header: member.header(),
+      enabled: verification.enabled,
+      issuer: verification.issuer,
+      audience: verification.audience,
+      keys: verification.keys.map((key) => ({ ...key, alg: 'EdDSA', use: 'sig' })),
     };
     return replyJson(c, body);
   });

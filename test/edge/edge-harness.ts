@@ -22,6 +22,8 @@ export interface EdgeOptions {
   readonly clusterEndpoints: readonly string[];
   readonly prefixes?: readonly string[];
   readonly limits?: Partial<EdgeLimits>;
+  /** The token the edge presents to the cluster (VANE_EDGE_TOKEN), when the cluster has auth enabled. */
+  readonly edgeToken?: string;
 }
 
 type StartedWorker = Awaited<ReturnType<typeof unstable_startWorker>>;
@@ -67,7 +69,7 @@ export class EdgeWorker {
   }
 
   async #launch(): Promise<void> {
-    const { clusterEndpoints, prefixes = [], limits = {} } = this.#options;
+    const { clusterEndpoints, prefixes = [], limits = {}, edgeToken } = this.#options;
     const worker = await unstable_startWorker({
       config: WRANGLER_CONFIG,
       sendMetrics: false,
@@ -75,6 +77,7 @@ export class EdgeWorker {
         VANE_CLUSTER_ENDPOINTS: { type: 'plain_text', value: clusterEndpoints.join(',') },
         VANE_EDGE_PREFIXES: { type: 'plain_text', value: prefixes.join(',') },
         VANE_EDGE_LIMITS: { type: 'json', value: limits },
+        ...(edgeToken === undefined ? {} : { VANE_EDGE_TOKEN: { type: 'secret_text', value: edgeToken } }),
       },
       dev: {
         persist: this.persistDir,
