@@ -7,17 +7,9 @@ import type { ClientError } from './errors.ts';
 import { FakeTransport, refused } from './fakes.test.ts';
 import type { TransportHooks } from './transport.ts';
 
-class ClosableTransport extends FakeTransport {
-  closed = 0;
-
-  override close(): void {
-    this.closed++;
-  }
-}
-
 describe('createClient({ transport })', () => {
   it('builds its transport from a factory, passes it the error reporting, and closes it with the client', () => {
-    const transport = new ClosableTransport();
+    const transport = new FakeTransport();
     let hooks: TransportHooks | undefined;
     const client = createClient({
       endpoints: ['http://a:1'],
@@ -36,13 +28,13 @@ describe('createClient({ transport })', () => {
     assert.equal(client.status, transport.status);
     client.close();
     client.close();
-    assert.equal(transport.closed, 1);
+    assert.equal(transport.closes, 1);
   });
 
   it('leaves a transport given as is open when it closes: its owner may share it', () => {
-    const transport = new ClosableTransport();
+    const transport = new FakeTransport();
     const client = createClient({ endpoints: ['http://a:1'], transport });
     client.close();
-    assert.equal(transport.closed, 0);
+    assert.equal(transport.closes, 0);
   });
 });

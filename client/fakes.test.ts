@@ -182,12 +182,25 @@ interface FakeWatch {
 
 /** A transport whose requests wait until the test answers them, and whose watches the test feeds. */
 export class FakeTransport implements Transport {
-  status: ClientStatus = { state: 'live', revision: 0 };
+  status: ClientStatus;
   readonly requests: FakeRequest[] = [];
   readonly watches: FakeWatch[] = [];
+  /** How many times close() was called. */
+  closes = 0;
+  readonly #statusListeners = new Set<(status: ClientStatus) => void>();
 
-  onStatus(): () => void {
-    return () => {};
+  constructor(status: ClientStatus = { state: 'live', revision: 0 }) {
+    this.status = status;
+  }
+
+  onStatus(listener: (status: ClientStatus) => void): () => void {
+    this.#statusListeners.add(listener);
+    return () => this.#statusListeners.delete(listener);
+  }
+
+  setStatus(status: ClientStatus): void {
+    this.status = status;
+    for (const listener of this.#statusListeners) listener(status);
   }
 
   request(
@@ -208,7 +221,17 @@ export class FakeTransport implements Transport {
     };
   }
 
-  close(): void {}
+  close(): void {
+    this.closes++;
+  }
+
+  get closed(): boolean {
+    return this.closes > 0;
+  }
+
+  openWatches(): FakeWatch[] {
+    return this.watches.filter((watch) => !watch.closed);
+  }
 
   /** The oldest unanswered request, checked to be of `op`. */
   next(op: RequestOpName): FakeRequest {
@@ -220,7 +243,7 @@ export class FakeTransport implements Transport {
 
   /** The newest open watch. */
   get openWatch(): FakeWatch {
-    const open = this.watches.filter((w) => !w.closed);
+    const open = this.openWatches();
     const watch = open[open.length - 1];
     if (watch === undefined) throw new Error('FakeTransport: no open watch');
     return watch;

@@ -1,22 +1,14 @@
 // Tabs sharing one connection, played in one process: each "tab" is a SharedTabsTransport on Node's
 // own BroadcastChannel, with Web Locks played by FakeLocks (an exclusive lock per name, granted in
-// request order, released when its callback settles) and the real connection by FakeConnection,
-// whose requests and watches the test answers.
+// request order, released when its callback settles) and the real connection by FakeTransport
+// (fakes.test.ts), whose requests and watches the test answers.
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
 import { VaneClientError } from './errors.ts';
-import { ManualClock } from './fakes.test.ts';
+import { FakeTransport, kv, ManualClock } from './fakes.test.ts';
 import { type LockManagerLike, SharedTabsTransport } from './shared-tabs.ts';
-import type {
-  RequestAnswer,
-  RequestOpName,
-  RequestOptions,
-  Transport,
-  WatchListener,
-  WatchSpec,
-  WatchSubscription,
-} from './transport.ts';
-import type { ClientStatus, KeyValue, WatchBatch } from './types.ts';
+import type { RequestAnswer, WatchListener } from './transport.ts';
+import type { ClientStatus, WatchBatch } from './types.ts';
 
 class FakeLocks implements LockManagerLike {
   readonly #held = new Set<string>();
@@ -60,68 +52,6 @@ class FakeLocks implements LockManagerLike {
     this.#held.delete(name);
     this.#waiting.get(name)?.shift()?.();
   }
-}
-
-interface PendingRequest {
-  readonly op: RequestOpName;
-  readonly body: Readonly<Record<string, unknown>>;
-  readonly options: RequestOptions;
-  resolve(answer: RequestAnswer): void;
-  reject(error: VaneClientError): void;
-}
-
-interface OpenedWatch {
-  readonly spec: WatchSpec;
-  readonly listener: WatchListener;
-  closed: boolean;
-}
-
-class FakeConnection implements Transport {
-  status: ClientStatus = { state: 'connecting', revision: 0 };
-  readonly requests: PendingRequest[] = [];
-  readonly watches: OpenedWatch[] = [];
-  closed = false;
-  readonly #statusListeners = new Set<(status: ClientStatus) => void>();
-
-  onStatus(listener: (status: ClientStatus) => void): () => void {
-    this.#statusListeners.add(listener);
-    return () => this.#statusListeners.delete(listener);
-  }
-
-  setStatus(status: ClientStatus): void {
-    this.status = status;
-    for (const listener of this.#statusListeners) listener(status);
-  }
-
-  request(
-    op: RequestOpName,
-    body: Readonly<Record<string, unknown>>,
-    options: RequestOptions = {},
-  ): Promise<RequestAnswer> {
-    return new Promise((resolve, reject) => this.requests.push({ op, body, options, resolve, reject }));
-  }
-
-  watch(spec: WatchSpec, listener: WatchListener): WatchSubscription {
-    const watch = { spec, listener, closed: false };
-    this.watches.push(watch);
-    return {
-      close: () => {
-        watch.closed = true;
-      },
-    };
-  }
-
-  close(): void {
-    this.closed = true;
-  }
-
-  openWatches(): OpenedWatch[] {
-    return this.watches.filter((watch) => !watch.closed);
-  }
-}
-
-function kv(key: string, value: string, modRevision: number): KeyValue {
-  return { key, value, createRevision: modRevision, modRevision, version: 1, lease: 0 };
 }
 
 function batch(revision: number, key = 'app/x'): WatchBatch {
@@ -173,7 +103,7 @@ let testNumber = 0;
 /** Tabs of one origin: one lock manager, one channel name (unique per test). */
 function origin(options: { clock?: ManualClock; maxWatches?: number; maxPendingRequests?: number } = {}) {
   const locks = new FakeLocks();
-  const connections: FakeConnection[] = [];
+  const connections: FakeTransport[] = [];
   const name = `test-${process.pid}-${++testNumber}`;
   let seed = 0;
   const openTab = (): SharedTabsTransport => {
@@ -181,7 +111,7 @@ function origin(options: { clock?: ManualClock; maxWatches?: number; maxPendingR
       name,
       locks,
       connect: () => {
-        const connection = new FakeConnection();
+        const connection = new FakeTransport({ state: 'connecting', revision: 0 });
         connections.push(connection);
         return connection;
       },

@@ -3,17 +3,12 @@
 // before its buffer passes a bound, while other clients keep receiving). Each is set by a `vane
 // serve` flag, checked here on a member started in this process.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
 import { Agent, request as httpRequest } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { WebSocket } from 'ws';
 import { DEFAULT_LIMITS } from '../../core/limits.ts';
-import { nodeFileSystem, nodeProcessTable } from '../adapters/node/fs.ts';
 import { serveClientApi } from '../adapters/node/http.ts';
-import { createNodePeerNetwork } from '../adapters/node/peer-socket.ts';
-import { type RunningMember, startMember } from '../adapters/start-member.ts';
+import { startOneMemberCluster, type TestMember } from '../adapters/node/testing.ts';
 import { type RawServeOptions, resolveConfig } from '../config.ts';
 import { createLogger } from '../log.ts';
 import { CLOSE_CLIENT_TOO_SLOW, type ClientSocket, WatchSession, type WatchSessionLimits } from './index.ts';
@@ -81,48 +76,16 @@ function closedWith(ws: WebSocket): Promise<{ code: number; reason: string }> {
   );
 }
 
-const logLines: string[] = [];
-const members: { running: RunningMember; dir: string }[] = [];
+const members: TestMember[] = [];
 after(async () => {
-  for (const { running, dir } of members) {
-    await running.stop();
-    rmSync(dir, { recursive: true, force: true });
-  }
+  for (const member of members) await member.stop();
 });
 
 /** A member of a one-member cluster, started with these `vane serve` flags. */
-async function startWith(flags: RawServeOptions): Promise<RunningMember> {
-  const dir = mkdtempSync(join(tmpdir(), 'vane-limits-'));
-  const resolved = resolveConfig(
-    {
-      name: 'm1',
-      'data-dir': dir,
-      'cluster-secret': 'a secret of the one-member test cluster',
-      'listen-client': '127.0.0.1:0',
-      'listen-peer': '127.0.0.1:0',
-      'initial-cluster': 'm1=ws://127.0.0.1:1',
-      'tick-ms': '10',
-      ...flags,
-    },
-    {},
-  );
-  assert.ok(resolved.ok, JSON.stringify(resolved));
-  const running = await startMember(resolved.config, {
-    runtime: 'node',
-    fs: nodeFileSystem,
-    processes: nodeProcessTable,
-    network: createNodePeerNetwork(),
-    serveClientApi,
-    randomSeed: () => 1,
-    logger: createLogger({
-      level: 'info',
-      name: 'm1',
-      destination: { write: (line) => logLines.push(line) },
-    }),
-  });
-  members.push({ running, dir });
-  await waitFor('m1 to lead', () => running.member.health().ok);
-  return running;
+async function startWith(flags: RawServeOptions): Promise<TestMember> {
+  const member = await startOneMemberCluster(flags);
+  members.push(member);
+  return member;
 }
 
 describe('maximum client connections (--max-client-connections)', () => {
@@ -184,7 +147,7 @@ describe('maximum client connections (--max-client-connections)', () => {
   });
 
   test('the flag sets the limit of a member', async () => {
-    const running = await startWith({ 'max-client-connections': '2' });
+    const { running } = await startWith({ 'max-client-connections': '2' });
     const watches = [await openWatch(running.clientPort), await openWatch(running.clientPort)];
     const refused = await get(running.clientPort, '/health');
     assert.equal(refused.status, 503);
@@ -195,7 +158,7 @@ describe('maximum client connections (--max-client-connections)', () => {
 
 describe('maximum request size (--max-request-bytes)', () => {
   test('a body over the limit is refused with 413 naming the limit; one at the limit is taken', async () => {
-    const running = await startWith({ 'max-request-bytes': '1024' });
+    const { running } = await startWith({ 'max-request-bytes': '1024' });
     const put = (bytes: number) =>
       fetch(`http://127.0.0.1:${running.clientPort}/v1/kv/big`, {
         method: 'PUT',
@@ -215,11 +178,11 @@ describe('a watch client that stops reading (--max-watch-buffer-bytes, --slow-wa
     /^too slow: over (64 KiB unsent for \d+ s \(slowWatcherTimeoutMs\)|1 MiB unsent \(maxWatchBufferBytes\)); reconnect and resume$/;
 
   test('is disconnected with a reason naming the limit, while another client of the member receives everything', async () => {
-    const running = await startWith({
+    const started = await startWith({
       'max-watch-buffer-bytes': String(1024 * 1024),
       'slow-watcher-timeout-ms': '300',
     });
-    const port = running.clientPort;
+    const port = started.running.clientPort;
     const [fast, slow] = [await openWatch(port), await openWatch(port)];
     const fastEvents: { key: string; modRevision: number }[] = [];
     let slowMessages = 0;
@@ -259,7 +222,7 @@ describe('a watch client that stops reading (--max-watch-buffer-bytes, --slow-wa
     );
     assert.equal(new Set(fastEvents.map((event) => event.key)).size, writes, 'none missing, none twice');
     await waitFor('the member to disconnect the slow client', () =>
-      logLines.some((line) => /watch client (too slow|not reading)/.test(line)),
+      started.logLines.some((line) => /watch client (too slow|not reading)/.test(line)),
     );
     assert.equal(fast.readyState, WebSocket.OPEN, 'the fast client stays connected');
 

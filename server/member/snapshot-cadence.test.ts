@@ -3,27 +3,17 @@
 // snapshot stops the member for a time in proportion to the store). A one-member cluster in this
 // process, its "snapshot saved" log lines counted.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { nodeFileSystem, nodeProcessTable } from '../adapters/node/fs.ts';
-import { serveClientApi } from '../adapters/node/http.ts';
-import { createNodePeerNetwork } from '../adapters/node/peer-socket.ts';
-import { type RunningMember, startMember } from '../adapters/start-member.ts';
-import { resolveConfig } from '../config.ts';
-import { createLogger } from '../log.ts';
+import { startOneMemberCluster, type TestMember } from '../adapters/node/testing.ts';
+import type { RunningMember } from '../adapters/start-member.ts';
 
 const WAIT_MS = 10_000;
 const SNAPSHOT_ENTRIES = 10;
 
-const logLines: string[] = [];
-let running: RunningMember | undefined;
-let dir: string | undefined;
+let started: TestMember | undefined;
 
 after(async () => {
-  await running?.stop();
-  if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+  await started?.stop();
 });
 
 async function waitFor(what: string, condition: () => boolean): Promise<void> {
@@ -34,7 +24,8 @@ async function waitFor(what: string, condition: () => boolean): Promise<void> {
   }
 }
 
-const snapshotsSaved = (): number => logLines.filter((line) => line.includes('"snapshot saved"')).length;
+const snapshotsSaved = (): number =>
+  (started?.logLines ?? []).filter((line) => line.includes('"snapshot saved"')).length;
 
 async function put(member: RunningMember['member'], key: string, bytes: number): Promise<void> {
   const result = await member.write({
@@ -45,37 +36,11 @@ async function put(member: RunningMember['member'], key: string, bytes: number):
 }
 
 test('a member with a large store snapshots after as many log bytes as its last snapshot, not every N entries', async () => {
-  dir = mkdtempSync(join(tmpdir(), 'vane-snapshot-cadence-'));
-  const resolved = resolveConfig(
-    {
-      name: 'm1',
-      'data-dir': dir,
-      'cluster-secret': 'a secret of the one-member test cluster',
-      'listen-client': '127.0.0.1:0',
-      'listen-peer': '127.0.0.1:0',
-      'initial-cluster': 'm1=ws://127.0.0.1:1',
-      'tick-ms': '10',
-      'snapshot-entries': String(SNAPSHOT_ENTRIES),
-      'snapshot-catchup-entries': '5',
-    },
-    {},
-  );
-  assert.ok(resolved.ok, JSON.stringify(resolved));
-  running = await startMember(resolved.config, {
-    runtime: 'node',
-    fs: nodeFileSystem,
-    processes: nodeProcessTable,
-    network: createNodePeerNetwork(),
-    serveClientApi,
-    randomSeed: () => 1,
-    logger: createLogger({
-      level: 'info',
-      name: 'm1',
-      destination: { write: (line) => logLines.push(line) },
-    }),
+  started = await startOneMemberCluster({
+    'snapshot-entries': String(SNAPSHOT_ENTRIES),
+    'snapshot-catchup-entries': '5',
   });
-  const member = running.member;
-  await waitFor('m1 to lead', () => member.health().ok);
+  const member = started.running.member;
 
   // 20 keys of 8 KiB: the first snapshot (the log had grown past the bootstrap snapshot's size).
   for (let i = 0; i < 20; i++) await put(member, `big/${i}`, 8192);
