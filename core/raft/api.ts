@@ -42,6 +42,8 @@ export interface RaftNode {
   readIndex(context: Uint8Array): RaftError | undefined;
   transferLeader(to: NodeId): RaftError | undefined;
   reportUnreachable(id: NodeId): void;
+  /** The connection to the leader closed (its process likely died): campaign soon, see Raft.forgetLeader. */
+  forgetLeader(): void;
   reportSnapshot(id: NodeId, status: 'finished' | 'failure'): void;
   hasReady(): boolean;
   ready(): Ready;

@@ -150,6 +150,51 @@ describe('election', () => {
     c.advance(ready);
   });
 
+  it('forgetLeader: when the leader dies, the first follower by id is elected within a tick, the next waits', () => {
+    const net = new RaftNetwork(['a', 'b', 'c', 'd', 'e']);
+    net.elect('a');
+    net.isolate('a');
+    for (const id of ['b', 'c', 'd', 'e']) {
+      net.node(id).forgetLeader();
+      net.tick(id);
+    }
+    assert.equal(roleOf(net, 'b'), 'preCandidate', 'b (first by id) campaigns after one tick');
+    for (const id of ['c', 'd', 'e']) assert.equal(roleOf(net, id), 'follower', `${id} waits its turn`);
+    net.stabilize();
+    assert.equal(net.leader(), 'b');
+    assert.equal(termOf(net, 'b'), 2, 'one pre-vote round, one real election');
+    for (const id of ['c', 'd', 'e']) assert.equal(net.node(id).status().leader, 'b');
+  });
+
+  it('forgetLeader: a follower that alone lost its link cannot unseat a live leader', () => {
+    const net = new RaftNetwork(['a', 'b', 'c']);
+    net.elect('a');
+    net.cut('a', 'b');
+    net.node('b').forgetLeader();
+    assert.equal(net.node('b').status().leader, null, 'b no longer honours a');
+    net.tick('b');
+    net.stabilize();
+    assert.equal(roleOf(net, 'b'), 'preCandidate', 'b asked for pre-votes');
+    assert.equal(termOf(net, 'b'), 1, 'c, in its lease, refused: no new term');
+    net.heal();
+    net.tickAll(1);
+    assert.equal(net.leader(), 'a');
+    assert.equal(termOf(net, 'a'), 1);
+    assert.equal(net.node('b').status().leader, 'a', "a's next heartbeat took b back");
+  });
+
+  it('forgetLeader: a member that is leader, or that knows no leader, is unchanged', () => {
+    const net = new RaftNetwork(['a', 'b', 'c']);
+    net.elect('a');
+    net.node('a').forgetLeader();
+    assert.equal(roleOf(net, 'a'), 'leader');
+    assert.equal(net.node('a').status().leader, 'a');
+    const fresh = new RaftNetwork(['a', 'b', 'c']);
+    fresh.node('b').forgetLeader();
+    fresh.tick('b', 9);
+    assert.equal(roleOf(fresh, 'b'), 'follower', 'no leader to forget: the normal timeout stands');
+  });
+
   it('CheckQuorum: a leader that hears from no quorum for a whole election timeout steps down', () => {
     const net = new RaftNetwork(['a', 'b', 'c']);
     net.elect('a');

@@ -390,6 +390,28 @@ export class Raft {
     );
   }
 
+  /**
+   * The leader is most likely gone (the member's transport saw its connection close, as when its
+   * process dies): stop honouring its lease, so that this follower grants pre-votes and votes, and
+   * campaign within a few ticks instead of a whole election timeout. The followers wait 1, 3, 5…
+   * ticks by the order of their ids, so that they do not split the vote. Only timing depends on
+   * this, never safety: a leader that is in fact alive takes the follower back with its next
+   * heartbeat, and its other followers, still in its lease, refuse the pre-vote.
+   */
+  forgetLeader(): void {
+    const leader = this.lead;
+    if (this.role !== 'follower' || leader === null || leader === this.id) return;
+    this.lead = null;
+    const rank = this.tracker
+      .voterIds()
+      .filter((id) => id !== leader)
+      .sort()
+      .indexOf(this.id);
+    if (rank < 0) return;
+    const waitTicks = 1 + 2 * rank;
+    this.electionElapsed = Math.max(this.electionElapsed, this.randomizedElectionTimeout - waitTicks);
+  }
+
   /** Starts an election now: a pre-election first if PreVote is on. */
   startElection(): RaftError | undefined {
     return this.hup(this.preVote ? 'preElection' : 'election');

@@ -59,6 +59,11 @@ export class RawNode implements RaftNode {
     return this.raft.startElection();
   }
 
+  /** The transport lost its connection to the leader: see Raft.forgetLeader. */
+  forgetLeader(): void {
+    this.raft.forgetLeader();
+  }
+
   propose(data: Uint8Array): RaftError | undefined {
     if (data.byteLength > MAX_PROPOSAL_BYTES) {
       return raftError(

@@ -191,6 +191,14 @@ export class Member implements MemberApi {
         this.scheduleDrain();
       },
       onUnreachable: (peer) => this.node.reportUnreachable(peer),
+      onPeerStatus: (peer, connected) => {
+        // A leader whose process died closes its connections at once: elect another now rather
+        // than after a whole election timeout (Raft.forgetLeader; a live leader keeps its lease).
+        if (!connected && peer === this.leader) {
+          this.deps.logger.info({ leader: peer }, 'lost the connection to the leader; campaigning soon');
+          this.withDrain(() => this.node.forgetLeader());
+        }
+      },
       onSnapshotStatus: (peer, status) => {
         this.node.reportSnapshot(peer, status);
         this.scheduleDrain();
@@ -435,6 +443,9 @@ export class Member implements MemberApi {
       this.deps.metrics.countLeaderChange();
       this.leader = leader;
       this.lastLeaderContact = this.deps.now();
+      // Writes forwarded to a leader that died were lost with it: propose them again to the new
+      // one now, not a retry interval later (their request ids keep them from applying twice).
+      if (leader !== null) this.proposals.retryAll(this.deps.now());
     }
     if (role === 'leader') this.lessor.promote(this.deps.now());
     else this.lessor.demote();

@@ -47,6 +47,20 @@ describe('writes in flight on a member', () => {
     assert.deepEqual(outcomes, ['timedOut']);
   });
 
+  it('retryAll proposes every pending write again at once (a new leader), and restarts its retry interval', async () => {
+    const { t, proposed } = tracker();
+    const a = t.submit('a', new Uint8Array([1]), 0, 1000);
+    void t.submit('b', new Uint8Array([2]), 0, 1000);
+    t.retryAll(40);
+    assert.deepEqual(proposed.slice(2), [new Uint8Array([1]), new Uint8Array([2])]);
+    t.tick(120);
+    assert.equal(proposed.length, 4, 'the next retry is retryMs after retryAll, not after submit');
+    t.applied('a', { revision: 3 });
+    assert.deepEqual(await a, { revision: 3 });
+    t.retryAll(150);
+    assert.equal(proposed.length, 5, 'an applied write is not proposed again');
+  });
+
   it('says there is no leader when every attempt found none', async () => {
     const { t, proposed } = tracker({ refuse: { code: 'noLeader', message: 'no leader' } });
     const write = t.submit('r1', new Uint8Array([1]), 0, 200);

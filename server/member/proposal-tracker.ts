@@ -91,6 +91,14 @@ export class ProposalTracker {
     }
   }
 
+  /** Proposes every pending write again now, e.g. to a newly elected leader. */
+  retryAll(now: number): void {
+    for (const entry of this.pending.values()) {
+      entry.lastProposedAt = now;
+      entry.lastError = this.options.propose(entry.data);
+    }
+  }
+
   failAll(error: VaneError): void {
     const all = [...this.pending.values()];
     this.pending.clear();

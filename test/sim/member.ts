@@ -141,6 +141,11 @@ export class Member<S extends Storage & WritableStorage = Storage & WritableStor
     this.host.invariants.memberStarted(this.id, this.applied, hardState.commit, this.stateMachine.hash());
   }
 
+  /** A peer's process died: a real member's transport sees the connection close and, if it led, forgets it. */
+  peerCrashed(peer: NodeId): void {
+    if (this.state === 'up' && this.node?.status().leader === peer) this.node.forgetLeader();
+  }
+
   /** Power loss: volatile state is gone, the disk keeps what it synced (and maybe more, maybe torn). */
   crash(random: SeededRandom, tornWriteRate: number): CrashReport {
     if (this.state !== 'up') throw new Error(`member ${this.id} is not up and cannot crash`);

@@ -408,6 +408,7 @@ class Simulation implements MemberHost {
     const appliedBefore = member.applied;
     const report = member.crash(this.diskRandom, this.options.tornWriteRate);
     this.workload.memberLost(member.id);
+    for (const other of this.memberList) if (other !== member) other.peerCrashed(member.id);
     this.crashes++;
     this.trace?.(
       `t=${this.now} ${member.id} crashed at applied ${appliedBefore} (lost ${report.lostRecords} unsynced records, tore ${report.tornEntries} entries)`,
