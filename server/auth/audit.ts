@@ -1,4 +1,4 @@
-// The audit log: one structured line (`"audit": true`) per write a client made and per auth change,
+// The audit log: one structured line (`"audit": true`) per write a client made while auth is on and per auth change,
 // saying who (the token's subject and id), what (keys, range, role, token) and at which revision.
 // Lines go through the member's logger at info level, so they land in the same stream as its other
 // logs and can be picked out with e.g. `jq 'select(.audit)'`.

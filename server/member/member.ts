@@ -310,6 +310,17 @@ export class Member implements MemberApi {
     const { metrics, now } = this.deps;
     if (ready.softState) this.onSoftState(ready.softState.leader, ready.softState.role);
     this.transport.send(ready.messages);
+    // Entries that are committed and already in this member's own log are applied (and their
+    // writers answered) before this Ready's new entries are written: under load the leader's Ready
+    // carries the previous batch to apply and the next one to fsync, and the answers need not wait
+    // for that fsync. Entries this Ready itself persists are applied after the write, as Raft asks.
+    const last = ready.committedEntries.at(-1);
+    const applyFirst = ready.snapshot === undefined && last !== undefined && last.index <= this.storage.lastIndex();
+    if (applyFirst) {
+      // The followers get the next batch before the apply, not after it.
+      this.transport.flush();
+      this.applyCommitted(ready);
+    }
     if (ready.snapshot) await this.installSnapshot(ready.snapshot);
     if (ready.entries.length > 0 || ready.hardState) {
       const started = now();
@@ -323,14 +334,17 @@ export class Member implements MemberApi {
       if (ready.hardState) this.storage.setHardState(ready.hardState);
     }
     this.transport.send(ready.messagesAfterPersist);
-    for (const entry of ready.committedEntries) this.applyEntry(entry);
-    if (ready.committedEntries.length > 0) {
-      this.reads.onApplied(this.appliedIndex);
-      this.wakeRevisionWaiters();
-    }
+    if (!applyFirst) this.applyCommitted(ready);
     for (const state of ready.readStates) this.reads.onReadState(state, this.appliedIndex, now());
     const hs = this.node.status().hardState;
     metrics.setRaftState(hs.term, hs.commit, this.appliedIndex);
+  }
+
+  private applyCommitted(ready: Ready): void {
+    if (ready.committedEntries.length === 0) return;
+    for (const entry of ready.committedEntries) this.applyEntry(entry);
+    this.reads.onApplied(this.appliedIndex);
+    this.wakeRevisionWaiters();
   }
 
   private afterAdvance(ready: Ready): void {

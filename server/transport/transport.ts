@@ -312,6 +312,11 @@ export class PeerTransport {
     if (unreachable !== null) for (const id of unreachable) this.#options.onUnreachable?.(id);
   }
 
+  /** Hands what send() queued to the sockets now, rather than on the next microtask. */
+  flush(): void {
+    if (this.#flushScheduled) this.#flush();
+  }
+
   /** True while an authenticated connection to the peer is open. */
   reachable(id: NodeId): boolean {
     return this.#peers.get(id)?.connection != null;
