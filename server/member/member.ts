@@ -313,9 +313,14 @@ export class Member implements MemberApi {
     // Entries that are committed and already in this member's own log are applied (and their
     // writers answered) before this Ready's new entries are written: under load the leader's Ready
     // carries the previous batch to apply and the next one to fsync, and the answers need not wait
-    // for that fsync. Entries this Ready itself persists are applied after the write, as Raft asks.
+    // for that fsync. Entries this Ready itself (re)writes, replacing a follower's conflicting
+    // tail or not, are applied after the write, as Raft asks.
     const last = ready.committedEntries.at(-1);
-    const applyFirst = ready.snapshot === undefined && last !== undefined && last.index <= this.storage.lastIndex();
+    const applyFirst =
+      ready.snapshot === undefined &&
+      last !== undefined &&
+      last.index <= this.storage.lastIndex() &&
+      last.index < (ready.entries[0]?.index ?? Number.POSITIVE_INFINITY);
     if (applyFirst) {
       // The followers get the next batch before the apply, not after it.
       this.transport.flush();

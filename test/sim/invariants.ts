@@ -197,25 +197,7 @@ export class ClusterInvariants {
   /** Called once a Ready's snapshot, entries and hard state are in the member's storage. */
   persisted(id: NodeId, storage: Storage, hardState: HardState | undefined, role: Role, term: number): void {
     this.checks++;
-    if (hardState !== undefined) {
-      const previous = this.commitOf.get(id) ?? 0;
-      if (hardState.commit < previous) {
-        violated(
-          'commit index monotonic',
-          `${id}'s commit index went from ${previous} to ${hardState.commit}`,
-        );
-      }
-      if (hardState.commit > storage.lastIndex()) {
-        violated(
-          'commit index',
-          `${id} commits ${hardState.commit} beyond its last index ${storage.lastIndex()}`,
-        );
-      }
-      for (let index = Math.max(previous, storage.firstIndex() - 1) + 1; index <= hardState.commit; index++) {
-        this.recordCommitted(id, index, termAt(storage, index), term);
-      }
-      this.commitOf.set(id, hardState.commit);
-    }
+    if (hardState !== undefined) this.committedUpTo(id, storage, hardState.commit, term);
     if (role === 'leader') {
       this.leaders.set(id, { term, storage });
       if (!this.checkedLeaders.has(`${id}/${term}`)) {
@@ -276,6 +258,25 @@ export class ClusterInvariants {
         );
       }
     }
+  }
+
+  /**
+   * The member learned that its log is committed up to `commit`: from a persisted hard state, or
+   * from a Ready whose committed entries it applies before persisting that Ready (they are already
+   * in its synced log).
+   */
+  committedUpTo(id: NodeId, storage: Storage, commit: number, term: number): void {
+    const previous = this.commitOf.get(id) ?? 0;
+    if (commit < previous) {
+      violated('commit index monotonic', `${id}'s commit index went from ${previous} to ${commit}`);
+    }
+    if (commit > storage.lastIndex()) {
+      violated('commit index', `${id} commits ${commit} beyond its last index ${storage.lastIndex()}`);
+    }
+    for (let index = Math.max(previous, storage.firstIndex() - 1) + 1; index <= commit; index++) {
+      this.recordCommitted(id, index, termAt(storage, index), term);
+    }
+    this.commitOf.set(id, commit);
   }
 
   /** Every apply must extend the member's applied log by one entry of the canonical history. */

@@ -87,7 +87,8 @@ export class Member<S extends Storage & WritableStorage = Storage & WritableStor
   private readonly host: MemberHost;
   private stateMachine: StoreStateMachine;
   private inbox: InboxItem[] = [];
-  private pending: { ready: Ready; syncAt: number } | null = null;
+  /** A Ready waiting for its fsync; `applied` if its committed entries were applied before the write. */
+  private pending: { ready: Ready; syncAt: number; applied: boolean } | null = null;
   private owedTicks = 0;
   private pausedUntil = -1;
   private readWaiters: ReadWaiter[] = [];
@@ -213,9 +214,9 @@ export class Member<S extends Storage & WritableStorage = Storage & WritableStor
     if (this.state !== 'up' || this.isPaused(now)) return;
     if (this.pending !== null) {
       if (now < this.pending.syncAt) return;
-      const { ready } = this.pending;
+      const { ready, applied } = this.pending;
       this.pending = null;
-      this.finishReady(ready);
+      this.finishReady(ready, applied);
     }
     const items = this.inbox;
     this.inbox = [];
@@ -288,17 +289,29 @@ export class Member<S extends Storage & WritableStorage = Storage & WritableStor
     );
     this.leaderTermAtPreviousReady = this.role === 'leader' ? this.term : null;
     for (const message of ready.messages) this.host.send(message);
+    // As the real member does: committed entries already in the synced log are applied (and their
+    // clients answered) before this Ready's own entries are written and synced.
+    const last = ready.committedEntries.at(-1);
+    const applyFirst =
+      ready.snapshot === undefined &&
+      last !== undefined &&
+      last.index <= storage.lastIndex() &&
+      last.index < (ready.entries[0]?.index ?? Number.POSITIVE_INFINITY);
+    if (applyFirst) {
+      this.host.invariants.committedUpTo(this.id, storage, last.index, this.term);
+      this.applyCommitted(ready);
+    }
     this.disk.write(ready.snapshot, ready.entries, ready.hardState);
     if (ready.hardState !== undefined) this.hardState = ready.hardState;
     this.host.invariants.persisted(this.id, storage, ready.hardState, this.role, this.term);
     if (this.needsSync(ready)) {
       const latency = this.host.fsyncLatency();
       if (latency > 0) {
-        this.pending = { ready, syncAt: now + latency };
+        this.pending = { ready, syncAt: now + latency, applied: applyFirst };
         return;
       }
     }
-    this.finishReady(ready);
+    this.finishReady(ready, applyFirst);
   }
 
   /** A snapshot is synced even when the core does not ask: the state it replaces is gone. */
@@ -306,25 +319,18 @@ export class Member<S extends Storage & WritableStorage = Storage & WritableStor
     return ready.mustSync || ready.snapshot !== undefined;
   }
 
-  private finishReady(ready: Ready): void {
+  private finishReady(ready: Ready, committedApplied: boolean): void {
     if (this.needsSync(ready)) this.disk.sync();
     for (const message of ready.messagesAfterPersist) this.host.send(message);
-    let membershipChanged = false;
     if (ready.snapshot !== undefined) {
       this.stateMachine.installSnapshot(ready.snapshot.data);
       this.applied = ready.snapshot.metadata.index;
       this.checkStoreApplied();
       this.host.invariants.restored(this.id, this.applied, this.stateMachine.hash());
-      membershipChanged = true;
     }
-    for (const entry of ready.committedEntries) {
-      const command = this.stateMachine.apply(entry);
-      this.applied = entry.index;
-      this.checkStoreApplied();
-      this.host.invariants.applied(this.id, entry, this.stateMachine.hash());
-      this.host.applied(this, entry, command);
-      if (entry.type === 'confChange') membershipChanged = true;
-    }
+    if (!committedApplied) this.applyCommitted(ready);
+    const membershipChanged =
+      ready.snapshot !== undefined || ready.committedEntries.some((entry) => entry.type === 'confChange');
     for (const readState of ready.readStates) {
       const context = decoder.decode(readState.context);
       const waiter = this.readWaiters.find((w) => w.context === context && w.index === null);
@@ -333,6 +339,16 @@ export class Member<S extends Storage & WritableStorage = Storage & WritableStor
     this.node!.advance(ready);
     if (membershipChanged) this.host.membershipApplied(this, this.node!.status().confState);
     this.serveReads();
+  }
+
+  private applyCommitted(ready: Ready): void {
+    for (const entry of ready.committedEntries) {
+      const command = this.stateMachine.apply(entry);
+      this.applied = entry.index;
+      this.checkStoreApplied();
+      this.host.invariants.applied(this.id, entry, this.stateMachine.hash());
+      this.host.applied(this, entry, command);
+    }
   }
 
   /** The store's applied index is the member's, or the store missed or doubled an entry. */
