@@ -114,19 +114,19 @@ export class RequestChecker {
   }
 
   key(path: string, field: string, key: string): string {
-    const where = this.where(joinPath(path, field));
+    const where = (): string => this.where(joinPath(path, field));
     // Keys from a route's path bypass the schema; they must be strings all the same.
     if (typeof key !== 'string')
-      refuse(decodeError('invalidRequest', where, `expected string, received ${typeof key}`));
+      refuse(decodeError('invalidRequest', where(), `expected string, received ${typeof key}`));
     const surrogate = loneSurrogateIndex(key);
     if (surrogate >= 0) {
       refuse(
-        decodeError('invalidRequest', where, `not valid Unicode (lone surrogate at index ${surrogate})`),
+        decodeError('invalidRequest', where(), `not valid Unicode (lone surrogate at index ${surrogate})`),
       );
     }
     const bytes = utf8ByteLength(key);
     if (bytes > this.limits.maxKeyBytes) {
-      refuse(limitError(where, 'maxKeyBytes', this.limits, `${field} is ${bytes} bytes`, bytes, 'bytes'));
+      refuse(limitError(where(), 'maxKeyBytes', this.limits, `${field} is ${bytes} bytes`, bytes, 'bytes'));
     }
     this.carry(bytes);
     return key;
@@ -161,24 +161,11 @@ export class RequestChecker {
 
   /** A value in the request's encoding, as bytes; `path` names the value's field. */
   value(path: string, text: string): Uint8Array {
-    const where = this.where(path);
-    const encodedLength = this.encoding === 'base64' ? base64DecodedLength(text) : utf8ByteLength(text);
-    if (encodedLength > this.limits.maxValueBytes) {
-      refuse(
-        limitError(
-          where,
-          'maxValueBytes',
-          this.limits,
-          `value is ${encodedLength} bytes`,
-          encodedLength,
-          'bytes',
-        ),
-      );
-    }
     let bytes: Uint8Array;
     if (this.encoding === 'base64') {
+      this.checkValueBytes(path, base64DecodedLength(text));
       const decoded = decodeBase64(text);
-      if (typeof decoded === 'string') refuse(decodeError('invalidRequest', where, decoded));
+      if (typeof decoded === 'string') refuse(decodeError('invalidRequest', this.where(path), decoded));
       bytes = decoded;
     } else {
       const surrogate = loneSurrogateIndex(text);
@@ -186,15 +173,25 @@ export class RequestChecker {
         refuse(
           decodeError(
             'invalidRequest',
-            where,
+            this.where(path),
             `not valid Unicode (lone surrogate at index ${surrogate}); send binary values with encoding 'base64'`,
           ),
         );
       }
+      // Encoding before measuring copies at most what the already bounded request text holds.
       bytes = encodeUtf8(text);
+      this.checkValueBytes(path, bytes.length);
     }
     this.carry(bytes.length);
     return bytes;
+  }
+
+  private checkValueBytes(path: string, bytes: number): void {
+    if (bytes > this.limits.maxValueBytes) {
+      refuse(
+        limitError(this.where(path), 'maxValueBytes', this.limits, `value is ${bytes} bytes`, bytes, 'bytes'),
+      );
+    }
   }
 
   requestId(requestId: string | undefined): string | undefined {

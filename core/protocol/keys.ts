@@ -23,8 +23,12 @@ export function utf8ByteLength(text: string): number {
   return bytes;
 }
 
+/** ES2024's String.prototype.isWellFormed, native where the runtime has it (a scan in C++, not JS). */
+const nativeIsWellFormed = (String.prototype as { isWellFormed?: () => boolean }).isWellFormed;
+
 /** The index of the first unpaired surrogate (text that has no UTF-8 encoding), or -1. */
 export function loneSurrogateIndex(text: string): number {
+  if (nativeIsWellFormed?.call(text)) return -1;
   for (let i = 0; i < text.length; i++) {
     const unit = text.charCodeAt(i);
     if (unit < 0xd800 || unit > 0xdfff) continue;
