@@ -19,6 +19,7 @@ import {
   startEtcd,
   startVane,
 } from './lib/clusters.ts';
+import { type DiskLatency, probeFsync } from './lib/disk-probe.ts';
 import {
   etcdGatewayClient,
   etcdGrpcClient,
@@ -289,8 +290,19 @@ async function restartRound(systems: readonly SystemUnderTest[], round: number):
   }
 }
 
+const DATA_DIR = resolve(import.meta.dirname, '..', 'test-output', 'bench');
+
+function probeDisk(when: string): DiskLatency {
+  const disk = probeFsync(DATA_DIR);
+  progress(
+    `disk ${when}: 300-byte write + fdatasync p50 ${disk.p50Ms.toFixed(2)} ms, p99 ${disk.p99Ms.toFixed(2)} ms`,
+  );
+  return disk;
+}
+
 async function main(): Promise<number> {
   const etcd = etcdVersion();
+  const diskBefore = probeDisk('before the run');
   progress(
     `starting 3-member clusters of ${[...systemNames].join(' and ')} (${etcd}) on 127.0.0.1; ${rounds} round(s)${quick ? ', quick' : ''}`,
   );
@@ -354,6 +366,7 @@ async function main(): Promise<number> {
     progress('clusters stopped');
   }
 
+  const diskAfter = probeDisk('after the run');
   const oneSided = systems.length === 1;
   const tables = [
     results.table('Vane SDK vs etcd gRPC (etcd3 client)', 'SDK', 'gRPC', oneSided),
@@ -368,7 +381,9 @@ async function main(): Promise<number> {
     results.table('Either API', 'any', 'any', oneSided),
   ].filter((t) => t.length > 0);
   console.log(
-    `\nMedians of ${rounds} round(s); spread is min–max across rounds; load is the 1-minute load average while measuring.\n`,
+    `\nMedians of ${rounds} round(s); spread is min–max across rounds; load is the 1-minute load average while measuring. ` +
+      `Disk (300-byte write + fdatasync) p50/p99: ${diskBefore.p50Ms.toFixed(2)}/${diskBefore.p99Ms.toFixed(2)} ms before, ` +
+      `${diskAfter.p50Ms.toFixed(2)}/${diskAfter.p99Ms.toFixed(2)} ms after.\n`,
   );
   console.log(tables.join('\n\n'));
   const file = results.write(join(resolve(import.meta.dirname), 'results'), {
@@ -380,6 +395,7 @@ async function main(): Promise<number> {
     timing,
     loadedKeys: LOADED_KEYS,
     watchers: WATCHER_COUNTS,
+    disk: { before: diskBefore, after: diskAfter },
   });
   for (const note of results.notes) console.log(`\nnote: ${note}`);
   console.log(`\nwrote ${file}`);
