@@ -82,6 +82,32 @@ describe('the SDK against a member API in this process', () => {
     });
   });
 
+  it('ranges by a range end, a limit, keys only and a past revision', async () => {
+    const client = connect();
+    const first = await client.put('sel/a', 'one');
+    await client.put('sel/b', 'two');
+    await client.put('sel/c', 'three');
+    await client.put('sel/a', 'uno');
+    const limited = await client.range({ key: 'sel/a', rangeEnd: 'sel/c', limit: 1 });
+    assert.deepStrictEqual(
+      limited.kvs.map((kv) => [kv.key, kv.value]),
+      [['sel/a', 'uno']],
+    );
+    assert.equal(limited.more, true);
+    assert.equal(limited.count, 2);
+    const keysOnly = await client.range({ key: 'sel/', prefix: true, keysOnly: true });
+    assert.deepStrictEqual(
+      keysOnly.kvs.map((kv) => [kv.key, kv.value]),
+      [
+        ['sel/a', ''],
+        ['sel/b', ''],
+        ['sel/c', ''],
+      ],
+    );
+    const past = await client.range({ key: 'sel/a', revision: first.revision });
+    assert.equal(past.kvs[0]?.value, 'one');
+  });
+
   it('types schema keys: JSON checked on put and on read; a refused value is not written', async () => {
     const client = connect({
       'ui/theme': z.enum(['light', 'dark']),

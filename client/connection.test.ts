@@ -190,6 +190,38 @@ describe('Connection', () => {
     assert.equal((await Promise.all(answers)).length, 3);
   });
 
+  it('refuses requests past maxPendingRequests; answered and timed-out ones no longer count', async () => {
+    const { network, clock, connection } = await connect({ maxPendingRequests: 2, requestTimeoutMs: 1000 });
+    await goLive(network);
+    const unanswered = connection.request('range', { key: 'k1' });
+    unanswered.catch(() => {});
+    const answered = connection.request('range', { key: 'k2' });
+    await assert.rejects(connection.request('range', { key: 'k3' }), (error: VaneClientError) => {
+      assert.equal(error.code, 'unavailable');
+      assert.match(error.message, /2 requests are already waiting.*maxPendingRequests/);
+      return true;
+    });
+    const sent = network.last.ofType('request');
+    network.last.receive({ type: 'response', id: sent[1]!.id, header: header(1), body: {} });
+    await answered;
+    await clock.advance(500);
+    connection.request('range', { key: 'k3' }).catch(() => {});
+    // The first times out while still on the socket: its answer may yet come, but it is no longer pending.
+    await clock.advance(500);
+    await assert.rejects(unanswered, { code: 'timeout' });
+    connection.request('range', { key: 'k4' }).catch(() => {});
+    await assert.rejects(connection.request('range', { key: 'k5' }), { code: 'unavailable' });
+    // Once its socket goes, the timed-out one is forgotten; the two pending ones are sent again.
+    network.last.drop();
+    await clock.advance(0);
+    network.last.open();
+    assert.deepStrictEqual(
+      network.last.ofType('request').map((m) => (m.body as { key: string }).key),
+      ['k3', 'k4'],
+    );
+    await assert.rejects(connection.request('range', { key: 'k5' }), { code: 'unavailable' });
+  });
+
   it('refuses a request larger than maxRequestBytes before sending it, naming the limit', async () => {
     const { network, connection } = await connect({ maxRequestBytes: 1000 });
     await goLive(network);

@@ -103,7 +103,10 @@ export class Connection implements Transport {
   readonly #statusListeners = new Listeners<ClientStatus>();
   readonly #requests: RequestTable;
   readonly #watches: WatchTable;
+  /** The last status set; its revision may lag #revision, which the getter brings in. */
   #status: ClientStatus;
+  /** The highest revision heard, kept apart so that an answer does not build a new status object. */
+  #revision = 0;
   #endpointIndex: number;
   /** Connection attempts that failed in a row (reset once a socket is confirmed caught up). */
   #attempt = 0;
@@ -111,6 +114,8 @@ export class Connection implements Transport {
   #generation = 0;
   #socket: WebSocketLike | undefined;
   #open = false;
+  /** Sends request messages on the open socket (one function per socket, not one per pump). */
+  #sendRequest: ((text: string) => void) | undefined;
   #closed = false;
   /** Why the server refused this client's credentials, after which the connection stopped for good. */
   #refusal: VaneClientError | undefined;
@@ -161,6 +166,8 @@ export class Connection implements Transport {
   }
 
   get status(): ClientStatus {
+    if (this.#status.revision !== this.#revision)
+      this.#status = { ...this.#status, revision: this.#revision };
     return this.#status;
   }
 
@@ -175,7 +182,8 @@ export class Connection implements Transport {
   ): Promise<RequestAnswer> {
     if (this.#closed) return Promise.reject(this.#refusal ?? closedError());
     const limit = this.#options.maxRequestBytes;
-    const size = utf8Length(JSON.stringify(body), limit) + REQUEST_ENVELOPE_BYTES;
+    const bodyJson = JSON.stringify(body);
+    const size = utf8Length(bodyJson, limit) + REQUEST_ENVELOPE_BYTES;
     if (size > limit) {
       return Promise.reject(
         new VaneClientError(
@@ -189,7 +197,7 @@ export class Connection implements Transport {
         ),
       );
     }
-    const answer = this.#requests.add(op, body, options.timeoutMs ?? this.#options.requestTimeoutMs);
+    const answer = this.#requests.add(op, bodyJson, options.timeoutMs ?? this.#options.requestTimeoutMs);
     this.#pump();
     return answer;
   }
@@ -221,7 +229,7 @@ export class Connection implements Transport {
     this.#dropSocket(CLOSE_NORMAL, 'client closed');
     this.#requests.rejectAll(closedError());
     this.#watches.clear();
-    this.#setStatus({ state: 'offline', revision: this.#status.revision });
+    this.#setStatus({ state: 'offline', revision: this.#revision });
   }
 
   /**
@@ -234,7 +242,7 @@ export class Connection implements Transport {
     this.#refusal = error;
     this.#generation++;
     this.#dropSocket(CLOSE_NORMAL, 'credentials refused');
-    this.#setStatus({ state: 'offline', revision: this.#status.revision });
+    this.#setStatus({ state: 'offline', revision: this.#revision });
     this.#onError(error);
     this.#requests.rejectAll(error);
     this.#watches.failAll(error);
@@ -246,7 +254,7 @@ export class Connection implements Transport {
     if (this.#closed) return;
     const endpoint = this.#options.endpoints[this.#endpointIndex]!;
     const generation = ++this.#generation;
-    this.#setStatus({ state: 'connecting', endpoint, revision: this.#status.revision });
+    this.#setStatus({ state: 'connecting', endpoint, revision: this.#revision });
     this.#tokenValue().then(
       (token) => {
         if (generation === this.#generation) this.#openSocket(endpoint, token, generation);
@@ -321,9 +329,9 @@ export class Connection implements Transport {
   #opened(generation: number): void {
     this.#open = true;
     this.#lastMessageAt = this.#options.clock.now();
-    const send = (message: object): void => this.#send(message, generation);
-    this.#watches.attach(send);
-    this.#requests.pump(send);
+    this.#watches.attach((message) => this.#send(message, generation));
+    this.#sendRequest = (text) => this.#sendText(text, generation);
+    this.#requests.pump(this.#sendRequest);
     this.#sendProgress(generation);
     this.#tick(generation);
   }
@@ -339,7 +347,7 @@ export class Connection implements Transport {
     this.#endpointIndex = (this.#endpointIndex + 1) % endpoints.length;
     const state = this.#attempt >= endpoints.length ? 'offline' : 'connecting';
     const endpoint = endpoints[this.#endpointIndex]!;
-    this.#setStatus({ state, endpoint, revision: this.#status.revision });
+    this.#setStatus({ state, endpoint, revision: this.#revision });
     this.#cancelTimer = clock.after(delay, () => {
       this.#cancelTimer = undefined;
       this.#connect();
@@ -363,6 +371,7 @@ export class Connection implements Transport {
       }
     }
     this.#open = false;
+    this.#sendRequest = undefined;
     this.#progress = undefined;
     this.#confirmedAt = undefined;
     this.#edgeStale = undefined;
@@ -372,18 +381,20 @@ export class Connection implements Transport {
   }
 
   #send(message: object, generation: number): void {
+    this.#sendText(JSON.stringify(message), generation);
+  }
+
+  #sendText(text: string, generation: number): void {
     if (generation !== this.#generation || !this.#open) return;
     try {
-      this.#socket!.send(JSON.stringify(message));
+      this.#socket!.send(text);
     } catch {
       this.#lost(generation);
     }
   }
 
   #pump(): void {
-    if (!this.#open) return;
-    const generation = this.#generation;
-    this.#requests.pump((message) => this.#send(message, generation));
+    if (this.#sendRequest !== undefined) this.#requests.pump(this.#sendRequest);
   }
 
   #schedule(ms: number, task: () => void): void {
@@ -436,7 +447,7 @@ export class Connection implements Transport {
   #updateLiveness(now: number): void {
     if (!this.#open) return;
     const endpoint = this.#options.endpoints[this.#endpointIndex]!;
-    const revision = this.#status.revision;
+    const revision = this.#revision;
     if (this.#confirmedAt === undefined) {
       this.#setStatus({ state: 'connecting', endpoint, revision });
       return;
@@ -463,7 +474,7 @@ export class Connection implements Transport {
   }
 
   #noteRevision(revision: number): void {
-    if (revision > this.#status.revision) this.#status = { ...this.#status, revision };
+    if (revision > this.#revision) this.#revision = revision;
   }
 
   // ---- messages ----

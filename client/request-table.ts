@@ -27,10 +27,14 @@ export interface RequestTableOptions {
 
 type State = 'queued' | 'sent' | 'retrying' | 'abandoned';
 
+/** Stands in for a deadline's cancel until the deadline is set (no closure per request for it). */
+const NOTHING_TO_CANCEL = (): void => {};
+
 interface PendingRequest {
   readonly id: number;
   readonly op: RequestOpName;
-  readonly body: Readonly<Record<string, unknown>>;
+  /** The request message as sent, built once: a resend carries the same id and body. */
+  readonly message: string;
   readonly timeoutMs: number;
   readonly resolve: (answer: RequestAnswer) => void;
   readonly reject: (error: VaneClientError) => void;
@@ -47,6 +51,8 @@ export class RequestTable {
   readonly #pending = new Map<number, PendingRequest>();
   #queue: PendingRequest[] = [];
   #inFlight = 0;
+  /** Entries of #pending that timed out while sent (kept until their socket answers or goes). */
+  #abandoned = 0;
   #nextId = 1;
 
   constructor(options: RequestTableOptions) {
@@ -60,12 +66,11 @@ export class RequestTable {
 
   /** Requests with no outcome yet. */
   get pending(): number {
-    let count = 0;
-    for (const request of this.#pending.values()) if (request.state !== 'abandoned') count++;
-    return count;
+    return this.#pending.size - this.#abandoned;
   }
 
-  add(op: RequestOpName, body: Readonly<Record<string, unknown>>, timeoutMs: number): Promise<RequestAnswer> {
+  /** Queues a request whose body is `bodyJson` (JSON text of an object). */
+  add(op: RequestOpName, bodyJson: string, timeoutMs: number): Promise<RequestAnswer> {
     return new Promise((resolve, reject) => {
       const limit = this.#options.maxPending;
       if (this.pending >= limit) {
@@ -78,17 +83,18 @@ export class RequestTable {
         );
         return;
       }
+      const id = this.#nextId++;
       const request: PendingRequest = {
-        id: this.#nextId++,
+        id,
         op,
-        body,
+        message: `{"v":${PROTOCOL_VERSION},"type":"request","id":${id},"op":${JSON.stringify(op)},"body":${bodyJson}}`,
         timeoutMs,
         resolve,
         reject,
         state: 'queued',
         retries: 0,
         lastError: undefined,
-        cancelDeadline: () => {},
+        cancelDeadline: NOTHING_TO_CANCEL,
         cancelRetry: undefined,
       };
       request.cancelDeadline = this.#options.clock.after(timeoutMs, () => this.#timedOut(request));
@@ -98,12 +104,12 @@ export class RequestTable {
   }
 
   /** Sends queued requests on the open socket while fewer than maxInFlight are unanswered. */
-  pump(send: (message: object) => void): void {
+  pump(send: (message: string) => void): void {
     while (this.#queue.length > 0 && this.#inFlight < this.#options.maxInFlight) {
       const request = this.#queue.shift()!;
       request.state = 'sent';
       this.#inFlight++;
-      send({ v: PROTOCOL_VERSION, type: 'request', id: request.id, op: request.op, body: request.body });
+      send(request.message);
     }
   }
 
@@ -144,7 +150,7 @@ export class RequestTable {
   connectionLost(): void {
     const resend: PendingRequest[] = [];
     for (const request of this.#pending.values()) {
-      if (request.state === 'abandoned') this.#pending.delete(request.id);
+      if (request.state === 'abandoned') this.#forgetAbandoned(request);
       else if (request.state === 'sent') {
         request.state = 'queued';
         resend.push(request);
@@ -163,6 +169,7 @@ export class RequestTable {
       if (request.state !== 'abandoned') request.reject(error);
     }
     this.#pending.clear();
+    this.#abandoned = 0;
     this.#queue = [];
     this.#inFlight = 0;
   }
@@ -175,10 +182,18 @@ export class RequestTable {
 
   /** Takes an answered request out of the table. */
   #settle(request: PendingRequest): void {
-    this.#pending.delete(request.id);
+    if (request.state === 'abandoned') this.#forgetAbandoned(request);
+    else this.#pending.delete(request.id);
     this.#inFlight--;
     request.cancelDeadline();
     if (this.#inFlight < 0) throw new Error('RequestTable: more answers than requests in flight');
+  }
+
+  #forgetAbandoned(request: PendingRequest): void {
+    this.#pending.delete(request.id);
+    this.#abandoned--;
+    if (this.#abandoned < 0)
+      throw new Error('RequestTable: more abandoned requests forgotten than abandoned');
   }
 
   #timedOut(request: PendingRequest): void {
@@ -197,6 +212,7 @@ export class RequestTable {
     if (request.state === 'sent') {
       // Still counted in flight: the server is working on it until it answers or the socket goes.
       request.state = 'abandoned';
+      this.#abandoned++;
       return;
     }
     this.#pending.delete(request.id);

@@ -43,7 +43,10 @@ export class TypedValues {
   }
 
   schemaFor(key: string): z.ZodType | undefined {
-    return this.#exact.get(key) ?? this.#prefixes.find(([prefix]) => key.startsWith(prefix))?.[1];
+    const exact = this.#exact.get(key);
+    if (exact !== undefined) return exact;
+    for (const [prefix, type] of this.#prefixes) if (key.startsWith(prefix)) return type;
+    return undefined;
   }
 
   /** A stored value as the application sees it: checked and typed, or the string when untyped. */

@@ -93,23 +93,49 @@ export function header(json: unknown): ResponseHeader {
   };
 }
 
-export function keyValue(json: unknown, what: string): KeyValue {
+function isUint(json: unknown): json is number {
+  return typeof json === 'number' && Number.isSafeInteger(json) && json >= 0;
+}
+
+/**
+ * A key-value as the server sends it. Checked in one pass with no allocation but the result (answers
+ * and watch events carry many); only a refused one is checked again, field by field, to say where.
+ * `index`: its place in the list `what` names.
+ */
+export function keyValue(json: unknown, what: string, index?: number): KeyValue {
+  if (typeof json === 'object' && json !== null && !Array.isArray(json)) {
+    const { key, value, createRevision, modRevision, version, lease, valueEncoding } = json as Json;
+    if (
+      typeof key === 'string' &&
+      typeof value === 'string' &&
+      isUint(createRevision) &&
+      isUint(modRevision) &&
+      isUint(version) &&
+      isUint(lease)
+    ) {
+      if (valueEncoding === undefined) return { key, value, createRevision, modRevision, version, lease };
+      if (valueEncoding === 'base64')
+        return { key, value, createRevision, modRevision, version, lease, valueEncoding };
+    }
+  }
+  return refuseKeyValue(json, index === undefined ? what : `${what}[${index}]`);
+}
+
+/** Throws saying what is wrong with a key-value that keyValue() refused. */
+function refuseKeyValue(json: unknown, what: string): never {
   const kv = object(json, what);
-  const base = {
-    key: string(kv.key, `${what}.key`),
-    value: string(kv.value, `${what}.value`),
-    createRevision: uint(kv.createRevision, `${what}.createRevision`),
-    modRevision: uint(kv.modRevision, `${what}.modRevision`),
-    version: uint(kv.version, `${what}.version`),
-    lease: uint(kv.lease, `${what}.lease`),
-  };
-  if (kv.valueEncoding === undefined) return base;
-  if (kv.valueEncoding !== 'base64') fail(`${what}.valueEncoding is not 'base64'`);
-  return { ...base, valueEncoding: 'base64' };
+  string(kv.key, `${what}.key`);
+  string(kv.value, `${what}.value`);
+  for (const field of ['createRevision', 'modRevision', 'version', 'lease'] as const)
+    uint(kv[field], `${what}.${field}`);
+  return fail(`${what}.valueEncoding is not 'base64'`);
 }
 
 export function keyValues(json: unknown, what: string): KeyValue[] {
-  return array(json, what).map((kv, i) => keyValue(kv, `${what}[${i}]`));
+  const list = array(json, what);
+  const kvs: KeyValue[] = [];
+  for (let i = 0; i < list.length; i++) kvs.push(keyValue(list[i], what, i));
+  return kvs;
 }
 
 function watchEvent(json: unknown, what: string): WatchEvent {
