@@ -111,6 +111,12 @@ function inOrder(systems: readonly SystemUnderTest[], round: number): SystemUnde
   return round % 2 === 1 ? [...systems] : [...systems].reverse();
 }
 
+/** A system's clients starting with a different one each round, so none always follows the same workload. */
+function rotated<T>(items: readonly T[], round: number): T[] {
+  const start = (round - 1) % items.length;
+  return [...items.slice(start), ...items.slice(0, start)];
+}
+
 async function loadAndMeasureMemory(s: SystemUnderTest): Promise<void> {
   await measured(`${s.name} loading ${LOADED_KEYS} keys`, async () => {
     const t0 = performance.now();
@@ -166,7 +172,7 @@ async function throughputRound(systems: readonly SystemUnderTest[], round: numbe
   for (const c of cases) {
     if (!runs(c.workload)) continue;
     for (const s of inOrder(systems, round)) {
-      for (const client of s.clients) {
+      for (const client of rotated(s.clients, round)) {
         await measured(`${c.label}, ${s.name} ${client.path}`, async () => {
           const cpuBefore = clusterCpuMs(s.cluster);
           const result = await c.run(client);
