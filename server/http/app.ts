@@ -1,7 +1,6 @@
 // The client-facing HTTP API of one member, as a hono app: runtime-neutral (web-standard Request
 // and Response only), so the same app serves under Node, Deno or a test's app.request().
 import { Hono } from 'hono';
-import { cors } from 'hono/cors';
 import { routePath } from 'hono/route';
 import { isVaneError, vaneError } from '../../core/errors.ts';
 import type { Limits } from '../../core/limits.ts';
@@ -13,6 +12,7 @@ import type { Metrics } from '../metrics.ts';
 import { allowedOrigins } from './allowed-origins.ts';
 import { registerAuthRoutes } from './auth-routes.ts';
 import { registerClusterRoutes } from './cluster-routes.ts';
+import { corsHeaders } from './cors.ts';
 import { registerDashboard } from './dashboard.ts';
 import type { AppEnv } from './env.ts';
 import { errorResponse, internalErrorResponse, routeNotFoundResponse } from './errors.ts';
@@ -73,14 +73,15 @@ export function createApp(member: MemberApi, options: AppOptions): Hono<AppEnv> 
   const allowsOrigin = allowedOrigins(() => member.members(), configuredOrigins);
   app.use(
     '*',
-    cors({
-      origin: configuredOrigins.includes('*')
-        ? '*'
+    corsHeaders({
+      allowOrigin: configuredOrigins.includes('*')
+        ? () => '*'
         : (origin) => (origin !== '' && allowsOrigin(origin) ? origin : null),
+      anyOrigin: configuredOrigins.includes('*'),
       allowMethods: ['GET', 'PUT', 'POST', 'DELETE', 'OPTIONS'],
       allowHeaders: ['Content-Type', 'Authorization', 'Idempotency-Key'],
       exposeHeaders: [REVISION_HEADER, MEMBER_HEADER, 'Retry-After'],
-      maxAge: 600,
+      maxAgeSeconds: 600,
     }),
   );
 

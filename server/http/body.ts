@@ -8,6 +8,7 @@ import { formatBytes } from '../../core/limits.ts';
 export interface HttpMessage {
   readonly headers: Headers;
   readonly body: ReadableStream<Uint8Array> | null;
+  arrayBuffer(): Promise<ArrayBuffer>;
 }
 
 /** `limitName` is the setting an error names, so an operator knows which knob it is. */
@@ -23,6 +24,10 @@ export async function readBoundedBody(
       return vaneError('invalidRequest', `Content-Length '${declared}' is not a byte count`);
     }
     if (length > maxBytes) return tooLarge(maxBytes, limitName, length);
+    // The HTTP parser ends the body at its declared length, so it is read whole, without a stream
+    // (on Node, straight from the socket's buffers). A message built in-process can still lie.
+    const bytes = new Uint8Array(await message.arrayBuffer());
+    return bytes.byteLength > maxBytes ? tooLarge(maxBytes, limitName, bytes.byteLength) : bytes;
   }
   if (message.body === null) return new Uint8Array(0);
   const reader = message.body.getReader();

@@ -23,13 +23,14 @@ export const KV_PATH_PREFIX = '/v1/kv/';
 
 export function registerKvRoutes(app: Hono<AppEnv>, member: MemberApi, limits: Limits): void {
   const fail = (c: Context, error: VaneError): Response => errorResponse(c, error, member.header());
+  // c.get('api') rather than c.var.api: c.var copies every variable into a new object on each use.
 
   app.get(`${KV_PATH_PREFIX}*`, async (c) => {
     const key = pathRemainder(c, KV_PATH_PREFIX);
     if ('error' in key) return fail(c, key.error);
     const decoded = decodeRangeQuery(key.value, c.req.query(), limits);
     if (isDecodeError(decoded)) return fail(c, decoded);
-    const result = await runClientRequest(c.var.api, { op: 'range', ...decoded });
+    const result = await runClientRequest(c.get('api'), { op: 'range', ...decoded });
     if (isVaneError(result)) return fail(c, result);
     const single = decoded.request.rangeEnd === undefined;
     if (single && result.count === 0) {
@@ -51,7 +52,7 @@ export function registerKvRoutes(app: Hono<AppEnv>, member: MemberApi, limits: L
     if ('error' in json) return fail(c, json.error);
     const decoded = decodePutRequest(key.value, json.value, limits);
     if (isDecodeError(decoded)) return fail(c, decoded);
-    const result = await runClientRequest(c.var.api, { op: 'put', ...decoded });
+    const result = await runClientRequest(c.get('api'), { op: 'put', ...decoded });
     return isVaneError(result) ? fail(c, result) : replyJson(c, result);
   });
 
@@ -62,7 +63,7 @@ export function registerKvRoutes(app: Hono<AppEnv>, member: MemberApi, limits: L
     if ('error' in query) return fail(c, query.error);
     const decoded = decodeDeleteRangeQuery(key.value, query.value, limits);
     if (isDecodeError(decoded)) return fail(c, decoded);
-    const result = await runClientRequest(c.var.api, { op: 'deleteRange', ...decoded });
+    const result = await runClientRequest(c.get('api'), { op: 'deleteRange', ...decoded });
     return isVaneError(result) ? fail(c, result) : replyJson(c, result);
   });
 
@@ -71,7 +72,7 @@ export function registerKvRoutes(app: Hono<AppEnv>, member: MemberApi, limits: L
     if ('error' in body) return fail(c, body.error);
     const decoded = decodeRangeRequest(body.value, limits);
     if (isDecodeError(decoded)) return fail(c, decoded);
-    const result = await runClientRequest(c.var.api, { op: 'range', ...decoded });
+    const result = await runClientRequest(c.get('api'), { op: 'range', ...decoded });
     return isVaneError(result) ? fail(c, result) : replyJson(c, result);
   });
 
@@ -82,7 +83,7 @@ export function registerKvRoutes(app: Hono<AppEnv>, member: MemberApi, limits: L
     if ('error' in json) return fail(c, json.error);
     const decoded = decodeTxnRequest(json.value, limits);
     if (isDecodeError(decoded)) return fail(c, decoded);
-    const result = await runClientRequest(c.var.api, { op: 'txn', ...decoded });
+    const result = await runClientRequest(c.get('api'), { op: 'txn', ...decoded });
     return isVaneError(result) ? fail(c, result) : replyJson(c, result);
   });
 
@@ -93,7 +94,7 @@ export function registerKvRoutes(app: Hono<AppEnv>, member: MemberApi, limits: L
     if ('error' in json) return fail(c, json.error);
     const decoded = decodeCompactRequest(json.value, limits);
     if (isDecodeError(decoded)) return fail(c, decoded);
-    const result = await runClientRequest(c.var.api, { op: 'compact', ...decoded });
+    const result = await runClientRequest(c.get('api'), { op: 'compact', ...decoded });
     return isVaneError(result) ? fail(c, result) : replyJson(c, result);
   });
 }

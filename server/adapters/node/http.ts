@@ -1,11 +1,11 @@
-// Node glue for the client API: @hono/node-server serves the hono app over HTTP, and a `ws`
-// WebSocketServer takes over upgrade requests for /v1/watch, handing each socket to the
-// runtime-neutral watch session through the ClientSocket interface.
-import type { IncomingMessage, Server } from 'node:http';
+// Node glue for the client API: @hono/node-server serves the hono app over HTTP (requests handed
+// over in batches, request-batch.ts), and a `ws` WebSocketServer takes over upgrade requests for
+// /v1/watch, handing each socket to the runtime-neutral watch session through the ClientSocket interface.
+import { createServer as createHttpServer, type IncomingMessage, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { createAdaptorServer } from '@hono/node-server';
+import { getRequestListener } from '@hono/node-server';
 import { type RawData, WebSocket, WebSocketServer } from 'ws';
 import { chooseSubprotocol, type UpgradeRequest } from '../../auth/index.ts';
 import type { ClientSocket, OriginPolicy } from '../../http/index.ts';
@@ -16,6 +16,7 @@ import {
   WATCH_PATH,
 } from '../../http/index.ts';
 import type { ClientApiServer, ClientApiServerOptions } from '../start-member.ts';
+import { batchRequests } from './request-batch.ts';
 
 /** Close code sent to watch sockets when the member shuts down ("going away"). */
 const CLOSE_GOING_AWAY = 1001;
@@ -33,16 +34,17 @@ export async function serveClientApi(options: ClientApiServerOptions): Promise<C
   const connections = new ConnectionLimiter(options.maxConnections ?? DEFAULT_MAX_CLIENT_CONNECTIONS);
   const refused = new WeakSet<Socket>();
   const overLimit = tooManyConnectionsReply(connections.maximum);
-  const server = createAdaptorServer({
-    fetch: (request, env) =>
+  const listener = getRequestListener(
+    (request, env) =>
       refused.has(env.incoming.socket as Socket)
         ? new Response(overLimit.body, { status: overLimit.status, headers: overLimit.headers })
         : options.app.fetch(request),
-    hostname: options.host,
-    ...(options.tls
-      ? { createServer: createHttpsServer, serverOptions: { cert: options.tls.cert, key: options.tls.key } }
-      : {}),
-  }) as Server;
+    { hostname: options.host },
+  );
+  const onRequest = batchRequests(listener);
+  const server: Server = options.tls
+    ? createHttpsServer({ cert: options.tls.cert, key: options.tls.key }, onRequest)
+    : createHttpServer(onRequest);
   // Under TLS the socket requests arrive on is the TLS one, known once its handshake is done.
   server.on(options.tls ? 'secureConnection' : 'connection', (socket: Socket) => {
     if (connections.tryAcquire()) {
