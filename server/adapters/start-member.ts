@@ -68,6 +68,8 @@ export interface RuntimeAdapters {
   readonly serveClientApi: (options: ClientApiServerOptions) => Promise<ClientApiServer>;
   /** An unpredictable 32-bit seed (election jitter, request ids). */
   readonly randomSeed: () => number;
+  /** See MemberDeps.afterIo; a microtask when absent. */
+  readonly afterIo?: (task: () => void) => void;
   /** Where the member logs; JSON lines on stdout at config.logLevel when absent. */
   readonly logger?: Logger;
 }
@@ -97,6 +99,7 @@ export async function startMember(config: MemberConfig, adapters: RuntimeAdapter
     metrics,
     now: () => performance.now(),
     randomSeed: adapters.randomSeed(),
+    ...(adapters.afterIo ? { afterIo: adapters.afterIo } : {}),
     onStopped: (reason) => onStopped(reason),
   });
   const limits = { ...DEFAULT_LIMITS, maxRequestBytes: config.maxRequestBytes };

@@ -57,6 +57,12 @@ export interface MemberDeps {
   readonly now: () => number;
   /** Unpredictable per process (request ids, election jitter seed). */
   readonly randomSeed: number;
+  /**
+   * Runs a task once the event loop has handled all the I/O that is ready now (Node: setImmediate).
+   * The Raft loop runs there, so that writes arriving together on many connections share one Ready
+   * and one fsync; without it (a microtask) each connection's data gets a Raft loop of its own.
+   */
+  readonly afterIo?: (task: () => void) => void;
   /** Called once when the member stops itself (it was removed from the cluster, or hit a fatal error). */
   readonly onStopped?: (reason: string) => void;
 }
@@ -288,7 +294,7 @@ export class Member implements MemberApi {
   private scheduleDrain(): void {
     if (this.draining || this.stopped) return;
     this.draining = true;
-    queueMicrotask(() => void this.drain());
+    (this.deps.afterIo ?? queueMicrotask)(() => void this.drain());
   }
 
   private async drain(): Promise<void> {

@@ -24,6 +24,7 @@ export function startNodeMember(config: MemberConfig): Promise<RunningMember> {
     processes: nodeProcessTable,
     network: createNodePeerNetwork(peerTlsOf(config)),
     serveClientApi,
+    afterIo: setImmediate,
     randomSeed: () => randomInt(2 ** 32),
   });
 }

@@ -44,6 +44,7 @@ export async function startOneMemberCluster(flags: RawServeOptions = {}): Promis
     processes: nodeProcessTable,
     network: createNodePeerNetwork(),
     serveClientApi,
+    afterIo: setImmediate,
     randomSeed: () => 1,
     logger: createLogger({
       level: 'info',
