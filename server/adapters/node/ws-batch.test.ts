@@ -27,7 +27,9 @@ function open(port: number): Promise<WebSocket> {
 }
 
 function answer(socket: WebSocket): Promise<{ type: string }> {
-  return new Promise((resolve) => socket.once('message', (data: Buffer) => resolve(JSON.parse(String(data)))));
+  return new Promise((resolve) =>
+    socket.once('message', (data: Buffer) => resolve(JSON.parse(String(data)))),
+  );
 }
 
 test('puts sent together on many WebSocket connections are written with a few fsyncs, not one each', async () => {
@@ -38,7 +40,9 @@ test('puts sent together on many WebSocket connections are written with a few fs
   const before = await fsyncCount(port);
   const answers = sockets.map(answer);
   sockets.forEach((socket, i) => {
-    socket.send(JSON.stringify({ v: 1, type: 'request', id: 1, op: 'put', body: { key: `ws/${i}`, value: 'v' } }));
+    socket.send(
+      JSON.stringify({ v: 1, type: 'request', id: 1, op: 'put', body: { key: `ws/${i}`, value: 'v' } }),
+    );
   });
   for (const reply of await Promise.all(answers)) assert.equal(reply.type, 'response');
   const fsyncs = (await fsyncCount(port)) - before;
