@@ -86,6 +86,7 @@ export {
   type WatchClientMessage,
   type WatchServerMessage,
 } from './watch-codec.ts';
+export { WatchResponseEncoder } from './watch-response-text.ts';
 export {
   type ClientRequest,
   decodeDeleteRangeRequest,

@@ -164,7 +164,7 @@ export function encodeWatchError(error: VaneError, watchId?: number): WatchServe
   return watchId === undefined ? json : { ...json, watchId };
 }
 
-function encodeWatchEvent(event: WatchEvent, encoding: ValueEncoding): WatchEventJson {
+export function encodeWatchEvent(event: WatchEvent, encoding: ValueEncoding): WatchEventJson {
   const json = { type: event.type, kv: encodeKeyValue(event.kv, encoding) };
   return event.prevKv === undefined ? json : { ...json, prevKv: encodeKeyValue(event.prevKv, encoding) };
 }

@@ -238,6 +238,49 @@ describe('WatchHub', () => {
     assert.deepEqual(sizes, [[1], [2, 2, 2, 2], [3, 4]]);
   });
 
+  it('hands watchers of one range and delivery variant the same event list, so it is encoded once', () => {
+    const h = new Harness();
+    const a = h.watch(prefix('k/'));
+    const b = h.watch(prefix('k/'));
+    const withPrev = h.watch({ ...prefix('k/'), prevKv: true });
+    for (const w of [a, b, withPrev]) w.take();
+    h.put('k/1', 'one');
+    h.put('k/1', 'two');
+    const [fromA, fromB, fromPrev] = [a.take(), b.take(), withPrev.take()];
+    assert.equal(fromA[0]!.events, fromB[0]!.events);
+    assert.notEqual(fromA[0]!.events, fromPrev[0]!.events);
+    assert.deepEqual(eventsOf(fromA), ['put k/1@1', 'put k/1@2']);
+    assert.deepEqual(eventsOf(fromPrev), ['put k/1@1', 'put k/1@2']);
+    assert.equal(fromA[0]!.events[1]!.prevKv, undefined);
+    assert.equal(fromPrev[0]!.events[1]!.prevKv?.modRevision, 1);
+  });
+
+  it('shares a merged list between watchers that fell behind together, and only with them', () => {
+    const h = new Harness();
+    const a = h.watch(prefix('k/'));
+    const b = h.watch(prefix('k/'));
+    const c = h.watch(prefix('k/'));
+    for (const w of [a, b, c]) w.take();
+    h.put('k/1');
+    c.take();
+    h.put('k/2');
+    h.put('k/3');
+    const [fromA, fromB, fromC] = [a.take(), b.take(), c.take()];
+    assert.equal(fromA.length, 1);
+    assert.equal(fromA[0]!.events, fromB[0]!.events, 'the same run of revisions: one list');
+    assert.deepEqual(eventsOf(fromA), ['put k/1@1', 'put k/2@2', 'put k/3@3']);
+    assert.deepEqual(eventsOf(fromC), ['put k/2@2', 'put k/3@3']);
+    // From the same revision on, one takes before another write and one after: different runs.
+    h.put('k/4');
+    h.put('k/5');
+    const early = a.take();
+    h.put('k/6');
+    const late = b.take();
+    assert.deepEqual(eventsOf(early), ['put k/4@4', 'put k/5@5']);
+    assert.deepEqual(eventsOf(late), ['put k/4@4', 'put k/5@5', 'put k/6@6']);
+    assert.deepEqual(eventsOf(a.take()), ['put k/6@6']);
+  });
+
   it('sends a progress notification on request with the current revision, after pending events', () => {
     const h = new Harness();
     const w = h.watch({ key: 'k' });

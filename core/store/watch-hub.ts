@@ -6,7 +6,9 @@
 // A slow watcher therefore costs the others nothing once it is unsynced.
 //
 // Watchers on the same keys share a group, so a change is matched once per group and the event list
-// for one revision is built once per group and delivery variant (prevKv, filters), then shared.
+// for one revision is built once per group and delivery variant (prevKv, filters), then shared, as is
+// a list merged from several queued revisions. The lists handed out are never changed afterwards: the
+// server caches their encoding by identity.
 // Single-key and prefix groups are found by lookup (a key's prefix groups from its own prefixes, as
 // prefix ranges nest or are disjoint); other ranges are tested one by one.
 
@@ -30,6 +32,12 @@ export interface WatchSource {
 interface EventBatch {
   readonly revision: number;
   readonly events: readonly WatchEvent[];
+  /**
+   * The last merge that started at this batch: watchers of one group and variant that fell behind
+   * together hold the same run of shared batches, so they share the merged list too (and the server
+   * encodes it once).
+   */
+  merged?: { readonly through: EventBatch; readonly events: readonly WatchEvent[] };
 }
 
 /** Up to this many prefix groups, a change is tested against each; beyond, its own prefixes are looked up. */
@@ -362,14 +370,7 @@ export class WatchHub {
     let end = first + 1;
     while (end < queue.length && count + queue[end]!.events.length <= cap)
       count += queue[end++]!.events.length;
-    let events: readonly WatchEvent[];
-    if (end === first + 1) {
-      events = queue[first]!.events;
-    } else {
-      const merged: WatchEvent[] = [];
-      for (let b = first; b < end; b++) for (const event of queue[b]!.events) merged.push(event);
-      events = merged;
-    }
+    const events = end === first + 1 ? queue[first]!.events : mergedEvents(queue, first, end);
     let revision = queue[end - 1]!.revision;
     watcher.queueHead = end;
     watcher.queuedEvents -= count;
@@ -500,6 +501,22 @@ export class WatchHub {
       }
     }
   }
+}
+
+/**
+ * The events of queue[first, end) as one list. Which batches lie between two batches of a queue is
+ * decided by those two alone (a watcher's queue holds either batches pushed to its group and variant,
+ * revision after revision, or batches it read from history, which are its own), so the list is reused
+ * for any watcher merging the same run.
+ */
+function mergedEvents(queue: readonly EventBatch[], first: number, end: number): readonly WatchEvent[] {
+  const head = queue[first]!;
+  const last = queue[end - 1]!;
+  if (head.merged !== undefined && head.merged.through === last) return head.merged.events;
+  const events: WatchEvent[] = [];
+  for (let b = first; b < end; b++) for (const event of queue[b]!.events) events.push(event);
+  head.merged = { through: last, events };
+  return events;
 }
 
 function markMatch(group: WatchGroup, i: number, touched: WatchGroup[]): void {

@@ -1,5 +1,6 @@
 // Watch guarantees on random operation sequences: watchers with random start revisions, filters and
-// prevKv, drained at random moments through small buffers, on a member that sometimes lags and jumps
+// prevKv (and others just like them, which share the event lists the hub builds), drained at random
+// moments through small buffers, on a member that sometimes lags and jumps
 // ahead by installing a snapshot, with compactions in between. Every watcher must receive exactly the
 // events the reference model says happened in its range, in revision order, each once, a revision's
 // events in one response, progress notifications only once everything below them was delivered;
@@ -35,6 +36,8 @@ type Action =
       readonly request: Omit<WatchRequest, 'startRevision'>;
       readonly startPercent: number | undefined;
     }
+  /** Another watcher like an existing one, from now: fan-out watchers share what the hub builds. */
+  | { readonly kind: 'watchLike'; readonly watcher: number }
   | { readonly kind: 'take'; readonly watcher: number; readonly max: number }
   | { readonly kind: 'progress'; readonly watcher: number | undefined };
 
@@ -95,6 +98,7 @@ const action: fc.Arbitrary<Action> = fc.oneof(
           ({ kind: 'watch', request: { ...sel, prevKv, filters }, startPercent }) as Action,
       ),
   },
+  { weight: 2, arbitrary: fc.nat(20).map((watcher) => ({ kind: 'watchLike', watcher }) as Action) },
   {
     weight: 5,
     arbitrary: fc
@@ -202,13 +206,20 @@ describe('watch guarantees on random histories', () => {
   it('ordered, exactly once, atomic per revision, resumable, or cancelled only by compaction', () => {
     fc.assert(
       fc.property(fc.array(action, { maxLength: 80, size: 'medium' }), (actions) => {
-        const config = { maxWatcherBufferEvents: 3, maxEventsPerWatchResponse: 2, maxCatchUpRevisions: 4 };
+        // A response cap of 3 lets twin watchers merge runs of different lengths from one revision on.
+        const config = { maxWatcherBufferEvents: 3, maxEventsPerWatchResponse: 3, maxCatchUpRevisions: 4 };
         const leader = new KvStore(config);
         const member = new KvStore(config); // the watchers' member: it sometimes lags and installs snapshots
         const model = new ReferenceModel(0);
         const lagging: [number, CommandEnvelope][] = [];
         const tracked: Tracked[] = [];
         let index = 0;
+        const watch = (request: WatchRequest): void => {
+          const watcher = member.watch(request);
+          assert.ok(!isVaneError(watcher));
+          const from = request.startRevision ?? 0;
+          tracked.push({ watcher, request, from: from === 0 ? member.revision + 1 : from, responses: [] });
+        };
         for (const a of actions) {
           if (a.kind === 'write') {
             const env: CommandEnvelope = { command: a.build(model.revision) };
@@ -224,15 +235,10 @@ describe('watch guarantees on random histories', () => {
           } else if (a.kind === 'watch') {
             const start =
               a.startPercent === undefined ? 0 : Math.floor(((member.revision + 1) * a.startPercent) / 100);
-            const request: WatchRequest = start === 0 ? a.request : { ...a.request, startRevision: start };
-            const watcher = member.watch(request);
-            assert.ok(!isVaneError(watcher));
-            tracked.push({
-              watcher,
-              request,
-              from: start === 0 ? member.revision + 1 : start,
-              responses: [],
-            });
+            watch(start === 0 ? a.request : { ...a.request, startRevision: start });
+          } else if (a.kind === 'watchLike') {
+            const like = tracked[a.watcher % Math.max(1, tracked.length)];
+            if (like !== undefined) watch({ ...like.request, startRevision: undefined });
           } else if (a.kind === 'take') {
             const t = tracked[a.watcher % Math.max(1, tracked.length)];
             if (t !== undefined) t.responses.push(...t.watcher.take(a.max));

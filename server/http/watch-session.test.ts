@@ -1,7 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { DEFAULT_LIMITS } from '../../core/limits.ts';
-import type { WatchServerMessage } from '../../core/protocol/index.ts';
+import {
+  encodeWatchResponse,
+  type ValueEncoding,
+  type WatchServerMessage,
+} from '../../core/protocol/index.ts';
 import type { Command, RangeResponse, StoreConfig, WatchResponse } from '../../core/store/index.ts';
 import { createLogger } from '../log.ts';
 import { Metrics } from '../metrics.ts';
@@ -23,10 +27,16 @@ interface Setup {
   put(key: string, value: string): Promise<void>;
 }
 
-function setup(options: { session?: Partial<WatchSessionLimits>; store?: Partial<StoreConfig> } = {}): Setup {
+function setup(
+  options: {
+    session?: Partial<WatchSessionLimits>;
+    store?: Partial<StoreConfig>;
+    timers?: ManualTimers;
+  } = {},
+): Setup {
   const member = new FakeMember({ ...(options.store === undefined ? {} : { store: options.store }) });
   const socket = new FakeSocket();
-  const timers = new ManualTimers();
+  const timers = options.timers ?? new ManualTimers();
   const metrics = new Metrics();
   const session = new WatchSession(member, socket, {
     limits: DEFAULT_LIMITS,
@@ -233,6 +243,94 @@ describe('WatchSession', () => {
     s.session.receive(JSON.stringify({ v: 1, type: 'progress' }));
     s.timers.flush();
     assert.equal(s.socket.sent.length, 2);
+  });
+});
+
+describe('WatchSession fan-out', () => {
+  test('watches of one prefix, on one socket or two, each get exact bytes under their own id, encoding and prevKv', async () => {
+    const s = setup();
+    const other = new FakeSocket();
+    const second = new WatchSession(s.member, other, {
+      limits: DEFAULT_LIMITS,
+      logger: createLogger({ level: 'silent', name: 'watch' }),
+      metrics: s.metrics,
+      timers: s.timers,
+    });
+    const watches = [
+      { socket: s.socket, watchId: 1, key: 'app/', prefix: true },
+      { socket: s.socket, watchId: 2, key: 'app/', prefix: true, encoding: 'base64' },
+      { socket: s.socket, watchId: 3, key: 'app/', prefix: true, prevKv: true },
+      { socket: other, watchId: 1, key: 'app/', prefix: true, prevKv: true },
+      { socket: other, watchId: 7, key: 'app/', prefix: true },
+    ];
+    for (const { socket, ...create } of watches) {
+      (socket === other ? second : s.session).receive(
+        JSON.stringify({ v: 1, type: 'watchCreate', ...create }),
+      );
+    }
+    s.timers.flush();
+    s.socket.clear();
+    other.clear();
+    await s.put('app/a', 'one');
+    await s.put('app/a', 'two');
+    await s.member.write({ op: 'put', request: { key: 'app/bin', value: new Uint8Array([0xff]) } });
+    s.timers.flush();
+    const header = { member: s.member.id, raftTerm: s.member.raftTerm };
+    /** [watchId, revision, value as sent, prevKv's value] per event, after checking the message byte for byte. */
+    const seen = (socket: FakeSocket, encodings: Record<number, ValueEncoding>) =>
+      socket.messages().flatMap((message, i) => {
+        assert.equal(message.type, 'watchResponse');
+        const { response } = message as Extract<WatchServerMessage, { type: 'watchResponse' }>;
+        const encoding = encodings[response.watchId]!;
+        assert.equal(socket.sent[i], JSON.stringify(encodeWatchResponse(response, header, encoding)));
+        const wire = JSON.parse(socket.sent[i]!) as {
+          events: { kv: { value: string }; prevKv?: { value: string } }[];
+        };
+        return wire.events.map((e) => [response.watchId, response.revision, e.kv.value, e.prevKv?.value]);
+      });
+    assert.deepEqual(seen(s.socket, { 1: 'utf8', 2: 'base64', 3: 'utf8' }), [
+      [1, 1, 'one', undefined],
+      [2, 1, 'b25l', undefined],
+      [3, 1, 'one', undefined],
+      [1, 2, 'two', undefined],
+      [2, 2, 'dHdv', undefined],
+      [3, 2, 'two', 'one'],
+      [1, 3, '/w==', undefined],
+      [2, 3, '/w==', undefined],
+      [3, 3, '/w==', undefined],
+    ]);
+    assert.deepEqual(seen(other, { 1: 'utf8', 7: 'utf8' }), [
+      [1, 1, 'one', undefined],
+      [7, 1, 'one', undefined],
+      [1, 2, 'two', 'one'],
+      [7, 2, 'two', undefined],
+      [1, 3, '/w==', undefined],
+      [7, 3, '/w==', undefined],
+    ]);
+  });
+
+  test('a pump yields after pumpSliceMs and delivers the rest on its next turn, each response once', async () => {
+    // A clock that moves on each time it is read: the pump sees its slice run out part-way.
+    class SteppingTimers extends ManualTimers {
+      #reads = 0;
+      override now(): number {
+        return super.now() + this.#reads++;
+      }
+    }
+    const s = setup({ session: { pumpSliceMs: 3 }, timers: new SteppingTimers() });
+    const ids = Array.from({ length: 100 }, (_, i) => i + 1);
+    for (const id of ids) s.send({ type: 'watchCreate', watchId: id, key: 'k' });
+    s.socket.clear();
+    await s.put('k', 'v');
+    const first = responses(s.socket).length;
+    assert.ok(first > 0 && first < ids.length, `${first} of 100 watches were served before the pump yielded`);
+    s.timers.advance(0);
+    assert.deepEqual(
+      responses(s.socket)
+        .map((r) => r.watchId)
+        .sort((a, b) => a - b),
+      ids,
+    );
   });
 });
 

@@ -16,7 +16,6 @@ import {
   encodeRequestError,
   encodeRequestResponse,
   encodeWatchError,
-  encodeWatchResponse,
   isDecodeError,
   PROGRESS_WATCH_ID,
   parseJsonBody,
@@ -24,12 +23,19 @@ import {
   type ResponseMeta,
   type ValueEncoding,
   type WatchClientMessage,
+  WatchResponseEncoder,
 } from '../../core/protocol/index.ts';
 import type { WatchResponse } from '../../core/store/index.ts';
 import type { Logger } from '../log.ts';
 import type { MemberApi, WatchHandle } from '../member/index.ts';
 import type { Metrics } from '../metrics.ts';
 import { runClientRequest } from './client-requests.ts';
+
+/**
+ * One encoder for every session of the process: watchers of one prefix on different connections get
+ * the same events, encoded once.
+ */
+const responseEncoder = new WatchResponseEncoder();
 
 /** The path of the watch WebSocket. */
 export const WATCH_PATH = '/v1/watch';
@@ -68,8 +74,12 @@ export interface WatchSessionLimits {
   readonly pausePollMs: number;
   /** Responses taken from one watch before the next watch gets a turn. */
   readonly responsesPerTake: number;
-  /** take() calls in one pump before yielding to other work. */
-  readonly takesPerPump: number;
+  /**
+   * How long one pump may run before it yields to other work: long enough to fan a revision out to a
+   * full connection in one turn (one socket write), short enough that catch-ups from history do not
+   * hold the event loop.
+   */
+  readonly pumpSliceMs: number;
 }
 
 export const DEFAULT_WATCH_SESSION_LIMITS: WatchSessionLimits = {
@@ -81,8 +91,11 @@ export const DEFAULT_WATCH_SESSION_LIMITS: WatchSessionLimits = {
   slowClientTimeoutMs: 30_000,
   pausePollMs: 50,
   responsesPerTake: 16,
-  takesPerPump: 256,
+  pumpSliceMs: 10,
 };
+
+/** A pump reads the clock every this many takes (a take of a synced watch costs far less than a read). */
+const TAKES_PER_CLOCK_READ = 16;
 
 /** Time as the session needs it; tests drive it by hand. */
 export interface SessionTimers {
@@ -310,16 +323,17 @@ export class WatchSession implements WatchSocketListener {
     }
     watch.handle.cancel();
     this.#forget(watch);
-    this.#sendControl(
-      encodeWatchResponse(
+    const header = this.#member.header();
+    this.#sendControlText(
+      responseEncoder.encode(
         {
           watchId: clientId,
-          revision: this.#member.header().revision,
+          revision: header.revision,
           events: [],
           canceled: true,
           cancelReason: 'canceled by the client',
         },
-        this.#meta(),
+        header,
         watch.encoding,
       ),
     );
@@ -348,6 +362,9 @@ export class WatchSession implements WatchSocketListener {
   /** Moves responses from ready watches to the socket, round-robin, while the socket has room. */
   #pump(): void {
     if (!this.#open) return;
+    // The member and its term cannot change while the pump runs (it does not yield inside).
+    const meta: ResponseMeta = this.#member.header();
+    const started = this.#timers.now();
     let takes = 0;
     while (this.#ready.size > 0) {
       for (const clientId of [...this.#ready]) {
@@ -357,7 +374,11 @@ export class WatchSession implements WatchSocketListener {
         }
         // The client is reading: only an unbroken stretch of a full socket counts as too slow.
         this.#pausedSince = undefined;
-        if (takes === this.#session.takesPerPump) {
+        if (
+          takes % TAKES_PER_CLOCK_READ === 0 &&
+          takes > 0 &&
+          this.#timers.now() - started >= this.#session.pumpSliceMs
+        ) {
           this.#yield();
           return;
         }
@@ -368,7 +389,7 @@ export class WatchSession implements WatchSocketListener {
           continue;
         }
         for (const response of watch.handle.take(this.#session.responsesPerTake)) {
-          this.#sendResponse(watch, response);
+          this.#sendResponse(watch, response, meta);
         }
         if (!this.#open) return;
         if (!watch.handle.ready || !this.#watches.has(clientId)) this.#ready.delete(clientId);
@@ -419,20 +440,20 @@ export class WatchSession implements WatchSocketListener {
    */
   #answerProgress(): void {
     this.#progressRequested = false;
-    this.#sendControl(
-      encodeWatchResponse(
-        { watchId: PROGRESS_WATCH_ID, revision: this.#member.header().revision, events: [] },
-        this.#meta(),
+    const header = this.#member.header();
+    this.#sendControlText(
+      responseEncoder.encode(
+        { watchId: PROGRESS_WATCH_ID, revision: header.revision, events: [] },
+        header,
         'utf8',
       ),
     );
   }
 
-  #sendResponse(watch: OpenWatch, response: WatchResponse): void {
+  #sendResponse(watch: OpenWatch, response: WatchResponse, meta: ResponseMeta): void {
     // A take() can hand over many large responses at once: each is checked against the bound.
     if (!this.#open || this.#disconnectIfFull()) return;
-    const json = encodeWatchResponse({ ...response, watchId: watch.clientId }, this.#meta(), watch.encoding);
-    this.#socket.send(JSON.stringify(json));
+    this.#socket.send(responseEncoder.encode(response, meta, watch.encoding, watch.clientId));
     if (response.canceled === true) this.#forget(watch);
   }
 
@@ -442,8 +463,12 @@ export class WatchSession implements WatchSocketListener {
 
   /** Replies to the client's own messages go out even while paused, up to closeBufferedBytes. */
   #sendControl(json: object): void {
+    this.#sendControlText(JSON.stringify(json));
+  }
+
+  #sendControlText(text: string): void {
     if (!this.#open || this.#disconnectIfFull()) return;
-    this.#socket.send(JSON.stringify(json));
+    this.#socket.send(text);
   }
 
   /** Disconnects a client with closeBufferedBytes unsent, so that no more than that and one message is ever held. */
@@ -468,11 +493,6 @@ export class WatchSession implements WatchSocketListener {
   #closeSocket(code: number, reason: string): void {
     this.closed();
     this.#socket.close(code, reason);
-  }
-
-  #meta(): ResponseMeta {
-    const header = this.#member.header();
-    return { member: header.member, raftTerm: header.raftTerm };
   }
 }
 
