@@ -21,6 +21,21 @@ export class HttpClient {
   }
 
   send(method: string, path: string, body?: string, timeoutMs = 10_000): Promise<HttpAnswer> {
+    return this.attempt(method, path, body, timeoutMs, true);
+  }
+
+  /**
+   * A kept-alive socket the server closed for idleness (Node's 5 s keepAliveTimeout) just as a
+   * request went out on it fails with ECONNRESET before the server read the request: sent again
+   * once, on a new socket, as Node's documentation advises.
+   */
+  private attempt(
+    method: string,
+    path: string,
+    body: string | undefined,
+    timeoutMs: number,
+    mayRetry: boolean,
+  ): Promise<HttpAnswer> {
     return new Promise((resolve, reject) => {
       const headers: Record<string, string | number> = {};
       if (body !== undefined) {
@@ -39,7 +54,13 @@ export class HttpClient {
         },
       );
       req.on('timeout', () => req.destroy(new Error(`${method} ${path}: no answer within ${timeoutMs} ms`)));
-      req.on('error', reject);
+      req.on('error', (error: NodeJS.ErrnoException) => {
+        if (mayRetry && req.reusedSocket && error.code === 'ECONNRESET') {
+          resolve(this.attempt(method, path, body, timeoutMs, false));
+        } else {
+          reject(error);
+        }
+      });
       req.end(body);
     });
   }
