@@ -1,8 +1,9 @@
 // Figures for core/store, measured in-process (not a timed test):
 //   npx tsx --expose-gc bench/store.bench.ts
-// puts applied per second, point reads per second, heap used by 100,000 keys of 256-byte values
-// (goal: under 80 MB), snapshot/restore/hash of that store, and the watch hub's cost per event with
-// 10,000 watchers on one prefix. Each timing is the CPU time of the best of a few runs.
+// puts applied per second, point reads per second, memory held by 100,000 keys of 256-byte values
+// (goal: under 80 MB) when built by puts and when restored from a snapshot, snapshot/restore/hash of
+// that store, and the watch hub's cost per event with 10,000 watchers on one prefix. Each timing is
+// the CPU time of the best of a few runs.
 
 import { createRandom } from '../core/random.ts';
 import { type CommandEnvelope, KvStore, prefixEnd, type Watcher } from '../core/store/index.ts';
@@ -59,10 +60,20 @@ function put(key: string, v: Uint8Array, requestId?: string): CommandEnvelope {
     : { requestId, command: { op: 'put', request: { key, value: v } } };
 }
 
-/** A store holding KEYS keys of VALUE_BYTES-byte values (each value its own buffer, as decoded ones are). */
+/**
+ * A store holding KEYS keys of VALUE_BYTES-byte values, put 100 to a command whose values are views
+ * of one buffer, as decoded Raft entries give them (the store copies them into its arena).
+ */
 function filled(): KvStore {
   const store = new KvStore();
-  for (let i = 0; i < KEYS; i++) store.apply(i + 1, put(keyName(i), value(i)));
+  for (let i = 0; i < KEYS; i += 100) {
+    const entry = new Uint8Array(100 * VALUE_BYTES);
+    for (let j = 0; j < 100; j++) {
+      const v = entry.subarray(j * VALUE_BYTES, (j + 1) * VALUE_BYTES);
+      v.set(value(i + j));
+      store.apply(i + j + 1, put(keyName(i + j), v));
+    }
+  }
   return store;
 }
 
@@ -72,20 +83,30 @@ const random = createRandom(1);
 const randomKeys = Array.from({ length: KEYS }, () => keys[random.int(KEYS)]!);
 const scattered = Array.from({ length: KEYS }, (_, i) => `svc/${random.uint32().toString(36)}/${i}`);
 
-function benchHeap(): void {
+/** Heap and off-heap bytes that `make` adds and keeps. */
+function heldBy<T>(make: () => T): { held: T; heap: number; buffers: number } {
   collect();
   const before = process.memoryUsage();
-  const store = filled();
+  const held = make();
   collect();
   const after = process.memoryUsage();
-  const heap = after.heapUsed - before.heapUsed;
-  const buffers = after.arrayBuffers - before.arrayBuffers;
+  return { held, heap: after.heapUsed - before.heapUsed, buffers: after.arrayBuffers - before.arrayBuffers };
+}
+
+function benchHeap(): void {
+  const note = gc === undefined ? '  [run with --expose-gc for exact figures]' : '';
+  const built = heldBy(filled);
   console.log(
-    `heap for ${KEYS.toLocaleString('en-US')} keys x ${VALUE_BYTES} B: heapUsed +${mb(heap)}, ` +
-      `value buffers (off-heap) +${mb(buffers)}, total ${mb(heap + buffers)} (goal < 80 MB)` +
-      (gc === undefined ? '  [run with --expose-gc for exact figures]' : ''),
+    `memory for ${KEYS.toLocaleString('en-US')} keys x ${VALUE_BYTES} B, put: heapUsed +${mb(built.heap)}, ` +
+      `value buffers (off-heap) +${mb(built.buffers)}, total ${mb(built.heap + built.buffers)} (goal < 80 MB)${note}`,
   );
-  if (store.keyCount !== KEYS) throw new Error('fill failed');
+  if (built.held.keyCount !== KEYS) throw new Error('fill failed');
+  const bytes = built.held.snapshot();
+  const restored = heldBy(() => KvStore.restore(bytes));
+  console.log(
+    `  restored from a snapshot: heapUsed +${mb(restored.heap)}, off-heap +${mb(restored.buffers)} ` +
+      `(the values are views of the ${mb(bytes.length)} snapshot, which it keeps)`,
+  );
 }
 
 function benchWrites(): void {
@@ -198,13 +219,17 @@ function benchSnapshot(): void {
       if (!(KvStore.restore(bytes) instanceof KvStore)) throw new Error('restore failed');
     },
   );
+  const sharingMs = best(
+    () => undefined,
+    () => store.snapshot({ shareValues: true }),
+  );
   const hashMs = best(
     () => undefined,
     () => store.hash(),
   );
   console.log(
     `snapshot of ${KEYS.toLocaleString('en-US')} keys: ${mb(bytes.length)} in ${snapMs.toFixed(0)} ms; ` +
-      `restore ${restoreMs.toFixed(0)} ms; hash ${hashMs.toFixed(0)} ms`,
+      `restore ${restoreMs.toFixed(0)} ms; sharing values with it ${sharingMs.toFixed(0)} ms; hash ${hashMs.toFixed(0)} ms`,
   );
 }
 

@@ -51,6 +51,19 @@ describe('MemoryStorage', () => {
     assert.equal(storage.firstIndex(), 3);
   });
 
+  it('finds the compaction point that keeps a byte budget of the log up to an index', () => {
+    const storage = MemoryStorage.bootstrap(['a']);
+    // Entries of 16 bytes of framing plus 84 of data: 100 bytes each.
+    storage.append(Array.from({ length: 10 }, (_, i) => entry(i + 1, 1, 'x'.repeat(84))));
+    assert.equal(storage.compactionPointKeeping(8, 300), 5, 'entries 6 to 8 fit in 300 bytes');
+    assert.equal(storage.compactionPointKeeping(8, 299), 6);
+    assert.equal(storage.compactionPointKeeping(8, 50), 8, 'not even entry 8 fits');
+    assert.equal(storage.compactionPointKeeping(8, 10_000), 0, 'everything fits: nothing to drop');
+    storage.createSnapshot(4, CONF, new Uint8Array());
+    storage.compact(4);
+    assert.equal(storage.compactionPointKeeping(8, 10_000), 4, 'never below the compaction point');
+  });
+
   it('compacts only what a snapshot covers, and refuses an older snapshot', () => {
     const storage = MemoryStorage.bootstrap(['a']);
     storage.append([entry(1, 1), entry(2, 1), entry(3, 2)]);

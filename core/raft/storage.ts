@@ -1,7 +1,7 @@
 // An in-memory Storage: the latest snapshot, the log after the compaction point, and the hard
 // state. The server's durable storage and the simulator's disk build on it. Position 0 (term 0) is
 // the snapshot every log starts from; a bootstrapped member holds the initial voters there.
-import { limitedSlice } from './entry-size.ts';
+import { entrySize, limitedSlice } from './entry-size.ts';
 import type { ConfState, Entry, HardState, NodeId, Snapshot, Storage, StorageError } from './types.ts';
 
 const EMPTY_CONF_STATE: ConfState = {
@@ -126,6 +126,22 @@ export class MemoryStorage implements Storage {
     if (typeof term !== 'number') return term;
     this.currentSnapshot = { metadata: { index, term, confState }, data };
     return this.currentSnapshot;
+  }
+
+  /**
+   * The compaction point that keeps at most `maxBytes` (by entrySize) of the entries up to `upTo`:
+   * the smallest index such that the entries after it, up to `upTo`, fit (`upTo` itself if even its
+   * own entry does not). Entries after `upTo` do not count. For bounding the catch-up log by bytes.
+   */
+  compactionPointKeeping(upTo: number, maxBytes: number): number {
+    let index = Math.min(upTo, this.lastIndex());
+    let kept = 0;
+    while (index > this.offset) {
+      kept += entrySize(this.log[index - this.offset - 1]!);
+      if (kept > maxBytes) return index;
+      index--;
+    }
+    return this.offset;
   }
 
   /** Drops the entries up to `index`, which a snapshot must cover. */

@@ -40,6 +40,11 @@ export class BinaryWriter {
     return this.length;
   }
 
+  /** Bytes the buffer can hold before it grows. */
+  get capacity(): number {
+    return this.buffer.length;
+  }
+
   /** The bytes written so far (a copy trimmed to size). */
   finish(): Uint8Array {
     return this.buffer.slice(0, this.length);
@@ -68,37 +73,54 @@ export class BinaryWriter {
     if (!Number.isSafeInteger(value) || value < 0)
       throw new Error(`cannot encode ${value} as an unsigned varint`);
     this.reserve(8);
+    const b = this.buffer;
+    let p = this.length;
     let v = value;
-    while (v >= 0x80) {
-      this.buffer[this.length++] = (v % 0x80) | 0x80;
+    while (v > 0x7fffffff) {
+      b[p++] = (v % 0x80) | 0x80;
       v = Math.floor(v / 0x80);
     }
-    this.buffer[this.length++] = v;
+    while (v >= 0x80) {
+      b[p++] = (v & 0x7f) | 0x80;
+      v >>>= 7;
+    }
+    b[p++] = v;
+    this.length = p;
   }
 
-  bytes(value: Uint8Array): void {
-    this.uint(value.length);
+  /** Bytes as they are, without a length. */
+  raw(value: Uint8Array): void {
     this.reserve(value.length);
     this.buffer.set(value, this.length);
     this.length += value.length;
   }
 
+  bytes(value: Uint8Array): void {
+    const n = value.length;
+    this.uint(n);
+    this.reserve(n);
+    this.buffer.set(value, this.length);
+    this.length += n;
+  }
+
+  /** UTF-8 with its length; ASCII (nearly every key) is copied in one pass without an encoder. */
   string(value: string): void {
-    let ascii = true;
-    for (let i = 0; i < value.length; i++) {
-      if (value.charCodeAt(i) >= 0x80) {
-        ascii = false;
-        break;
-      }
-    }
-    if (!ascii) {
-      this.bytes(encoder.encode(value));
-      return;
-    }
-    this.uint(value.length);
-    this.reserve(value.length);
+    const n = value.length;
+    const start = this.length;
+    this.uint(n);
+    this.reserve(n);
     const b = this.buffer;
-    for (let i = 0; i < value.length; i++) b[this.length++] = value.charCodeAt(i);
+    let p = this.length;
+    for (let i = 0; i < n; i++) {
+      const c = value.charCodeAt(i);
+      if (c >= 0x80) {
+        this.length = start;
+        this.bytes(encoder.encode(value));
+        return;
+      }
+      b[p++] = c;
+    }
+    this.length = p;
   }
 
   /** Plain data: undefined, booleans, numbers, strings, Uint8Array, arrays and plain objects. */
@@ -147,8 +169,11 @@ export class BinaryWriter {
       this.flush();
       if (extra <= this.buffer.length) return;
     }
-    let capacity = this.buffer.length * 2;
-    while (capacity < this.length + extra) capacity *= 2;
+    // Large buffers grow by a quarter: a snapshot buffer sized from an estimate that fell a little
+    // short should not end up twice the size it needs.
+    const grow = (size: number): number => (size < LARGE_BUFFER_BYTES ? size * 2 : Math.ceil(size * 1.25));
+    let capacity = grow(this.buffer.length);
+    while (capacity < this.length + extra) capacity = grow(capacity);
     const next = new Uint8Array(capacity);
     next.set(this.buffer.subarray(0, this.length));
     this.buffer = next;
@@ -166,6 +191,12 @@ const DATA_STRING = 7;
 const DATA_BYTES = 8;
 const DATA_ARRAY = 9;
 const DATA_OBJECT = 10;
+
+/** Buffers from this size on grow by a quarter instead of doubling. */
+const LARGE_BUFFER_BYTES = 1024 * 1024;
+
+/** Strings up to this many bytes are checked for ASCII and decoded without TextDecoder (faster per call). */
+const MAX_SHORT_STRING = 256;
 
 /** Nesting depth of plain data; deeper input is refused (txn responses nest at most maxTxnDepth). */
 const MAX_DATA_DEPTH = 64;
@@ -203,6 +234,11 @@ export class BinaryReader {
   }
 
   uint(): number {
+    const o = this.offset;
+    if (o < this.end && this.buffer[o]! < 0x80) {
+      this.offset = o + 1;
+      return this.buffer[o]!;
+    }
     let value = 0;
     let scale = 1;
     for (let i = 0; i < 8; i++) {
@@ -225,23 +261,46 @@ export class BinaryReader {
     return n;
   }
 
+  /** Length-prefixed bytes, as a view of the input (no copy). */
   bytes(): Uint8Array {
     const n = this.count();
-    const out = this.buffer.slice(this.offset, this.offset + n);
-    this.offset += n;
-    return out;
+    const start = this.offset;
+    this.offset = start + n;
+    return this.buffer.subarray(start, start + n);
   }
 
   string(): string {
     const n = this.count();
     const start = this.offset;
-    this.offset += n;
+    const end = start + n;
+    const b = this.buffer;
+    this.offset = end;
+    if (n <= MAX_SHORT_STRING) {
+      let ascii = true;
+      for (let i = start; i < end; i++) {
+        if (b[i]! >= 0x80) {
+          ascii = false;
+          break;
+        }
+      }
+      if (ascii) return String.fromCharCode.apply(null, b.subarray(start, end) as unknown as number[]);
+    }
     try {
-      return decoder.decode(this.buffer.subarray(start, start + n));
+      return decoder.decode(b.subarray(start, end));
     } catch {
       this.offset = start;
       return this.fail('string is not valid UTF-8');
     }
+  }
+
+  /** Whether the bytes at the offset repeat bytes [start, end) read before. */
+  private repeats(start: number, end: number): boolean {
+    const n = end - start;
+    if (this.offset + n > this.end) return false;
+    const b = this.buffer;
+    const at = this.offset;
+    for (let i = 0; i < n; i++) if (b[at + i] !== b[start + i]) return false;
+    return true;
   }
 
   data(depth = 0): unknown {
@@ -273,7 +332,26 @@ export class BinaryReader {
       case DATA_ARRAY: {
         const n = this.count();
         const out: unknown[] = [];
-        for (let i = 0; i < n; i++) out.push(this.data(depth + 1));
+        let previousStart = 0;
+        let previousEnd = 0;
+        let previous: unknown;
+        for (let i = 0; i < n; i++) {
+          // The encoding is self-delimiting, so an item whose bytes start with a copy of the item
+          // before is that item again: it is shared, not decoded (a txn of many puts answers each
+          // alike, and the dedup window keeps such responses).
+          if (previousEnd > previousStart && this.repeats(previousStart, previousEnd)) {
+            this.offset += previousEnd - previousStart;
+            out.push(previous);
+            continue;
+          }
+          const start = this.offset;
+          const item = this.data(depth + 1);
+          out.push(item);
+          const shareable = typeof item === 'object' && item !== null;
+          previousStart = start;
+          previousEnd = shareable ? this.offset : start;
+          previous = item;
+        }
         return out;
       }
       case DATA_OBJECT: {

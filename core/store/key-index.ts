@@ -41,8 +41,9 @@ export class KeyIndex {
     if (last !== undefined && !(last[last.length - 1]!.sortKey < record.sortKey)) {
       throw new Error(`key '${record.key}' appended out of order`);
     }
-    if (this.byKey.has(record.key)) throw new Error(`key index already holds '${record.key}'`);
+    const size = this.byKey.size;
     this.byKey.set(record.key, record);
+    if (this.byKey.size === size) throw new Error(`key index already holds '${record.key}'`);
     if (last === undefined || last.length >= (MAX_CHUNK * 3) / 4) chunks.push([record]);
     else last.push(record);
   }

@@ -9,6 +9,13 @@ export const EMPTY_VALUE: Uint8Array = new Uint8Array(0);
 /** Bytes a retained version counts toward the quota besides its key and value. */
 export const VERSION_OVERHEAD_BYTES = 48;
 
+/** What compaction freed: versions, their quota bytes and their value bytes. */
+export interface FreedBytes {
+  versions: number;
+  quotaBytes: number;
+  valueBytes: number;
+}
+
 export function makeKeyValue(
   key: string,
   value: Uint8Array,
@@ -91,6 +98,13 @@ export class KeyRecord {
     return this.past === null ? [this.latest] : [...this.past, this.latest];
   }
 
+  /** Calls `visit` with each retained version, oldest first. */
+  forEachVersion(visit: (kv: KeyValue) => void): void {
+    const past = this.past;
+    if (past !== null) for (let i = 0; i < past.length; i++) visit(past[i]!);
+    visit(this.latest);
+  }
+
   versionCount(): number {
     return this.past === null ? 1 : this.past.length + 1;
   }
@@ -105,9 +119,9 @@ export class KeyRecord {
    * newest one when it is live and nothing was written exactly at compactRevision (it is then the
    * key's state at compactRevision, which stays readable). A version replaced exactly at the compact
    * revision is dropped, so deleting keys and compacting at that revision frees their values (the
-   * cost: events at the compact revision have no prevKv). Returns the quota bytes freed.
+   * cost: events at the compact revision have no prevKv). Adds what it frees to `freed`.
    */
-  compact(compactRevision: number): number {
+  compact(compactRevision: number, freed: FreedBytes): void {
     const all = this.versions();
     let firstKept = 0;
     while (firstKept < all.length && all[firstKept]!.modRevision < compactRevision) firstKept++;
@@ -120,9 +134,12 @@ export class KeyRecord {
     ) {
       firstKept--;
     }
-    if (firstKept === 0) return 0;
-    let freed = 0;
-    for (let i = 0; i < firstKept; i++) freed += this.versionBytes(all[i]!);
+    if (firstKept === 0) return;
+    freed.versions += firstKept;
+    for (let i = 0; i < firstKept; i++) {
+      freed.quotaBytes += this.versionBytes(all[i]!);
+      freed.valueBytes += all[i]!.value.length;
+    }
     const kept = all.slice(firstKept);
     if (kept.length === 0) {
       this.past = null;
@@ -131,6 +148,5 @@ export class KeyRecord {
       this.past = kept.length === 1 ? null : kept.slice(0, -1);
     }
     this.removed = kept.length === 0;
-    return freed;
   }
 }

@@ -3,10 +3,11 @@
 // at the same revision, endWrite() (which takes the revision only if something changed).
 
 import { KeyIndex } from './key-index.ts';
-import { KeyRecord, makeKeyValue, makeTombstone } from './key-record.ts';
+import { EMPTY_VALUE, type FreedBytes, KeyRecord, makeKeyValue, makeTombstone } from './key-record.ts';
 import { type SortKeyRange, sortKey, utf8Length } from './keys.ts';
 import { RevisionLog } from './revision-log.ts';
 import type { KeyValue } from './types.ts';
+import { MAX_SLAB_BYTES, ValueArena } from './value-arena.ts';
 
 /** The changes of one revision, handed to the watch hub. */
 export interface RevisionChanges {
@@ -32,6 +33,12 @@ export class Mvcc {
   compactRevision: number;
   /** Quota bytes of every retained version (see KeyRecord.versionBytes). */
   sizeBytes = 0;
+  /** Where new values are copied; live values move to a fresh one when it holds too much garbage. */
+  values = new ValueArena();
+  /** Bytes of retained versions' values (a value two versions share counts twice). */
+  valueBytes = 0;
+  /** Retained versions, tombstones included. */
+  versionCount = 0;
 
   private writing = false;
   private changes: KeyValue[] = [];
@@ -95,6 +102,8 @@ export class Mvcc {
       record.append(kv);
     }
     this.sizeBytes += record.versionBytes(kv);
+    this.valueBytes += value.length;
+    this.versionCount++;
     this.record(kv, prev, record.sortKey);
     return prev;
   }
@@ -154,11 +163,39 @@ export class Mvcc {
     };
     this.log.dropBefore(revision, touch);
     for (let i = 0; i < this.log.changeCount(revision); i++) touch(this.log.change(revision, i));
+    const freed: FreedBytes = { versions: 0, quotaBytes: 0, valueBytes: 0 };
     for (const record of touched) {
-      this.sizeBytes -= record.compact(revision);
+      record.compact(revision, freed);
       if (record.removed) this.index.remove(record);
     }
+    this.sizeBytes -= freed.quotaBytes;
+    this.valueBytes -= freed.valueBytes;
+    this.versionCount -= freed.versions;
     this.compactRevision = revision;
+    this.reclaimValueSpace();
+  }
+
+  /**
+   * Once the arena holds more than twice the live values' bytes (plus a slab of slack), copies every
+   * live value to a fresh arena, so that the old slabs (or a restored snapshot's bytes) can be freed.
+   * KeyValues are updated in place: the bytes are equal, only the buffer they are a view of changes.
+   * A version that shares its value with the one before (a put with ignoreValue) shares the copy.
+   */
+  private reclaimValueSpace(): void {
+    if (this.values.heldBytes <= 2 * this.valueBytes + MAX_SLAB_BYTES) return;
+    const fresh = new ValueArena();
+    this.index.forEach((record) => {
+      let before: Uint8Array | undefined;
+      let moved: Uint8Array = EMPTY_VALUE;
+      record.forEachVersion((kv) => {
+        const value = kv.value;
+        const copy = value === before ? moved : fresh.move(value);
+        before = value;
+        moved = copy;
+        (kv as { value: Uint8Array }).value = copy;
+      });
+    });
+    this.values = fresh;
   }
 
   // WatchSource: what the watch hub reads when a watcher catches up.
@@ -181,6 +218,7 @@ export class Mvcc {
     const tombstone = makeTombstone(record.key, this.revision + 1);
     record.append(tombstone);
     this.sizeBytes += record.versionBytes(tombstone);
+    this.versionCount++;
     this.record(tombstone, prev, record.sortKey);
     return prev;
   }

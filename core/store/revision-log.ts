@@ -35,6 +35,14 @@ export class RevisionLog {
     this.slots.push(changes.length === 1 ? changes[0]! : changes);
   }
 
+  /** Appends a revision with one change (the common put), without an array. */
+  appendOne(revision: number, change: KeyValue): void {
+    if (revision !== this.lastRevision + 1) {
+      throw new Error(`revision log expects revision ${this.lastRevision + 1}, got ${revision}`);
+    }
+    this.slots.push(change);
+  }
+
   changeCount(revision: number): number {
     const slot = this.slot(revision);
     return isKeyValue(slot) ? 1 : slot.length;

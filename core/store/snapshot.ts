@@ -17,12 +17,14 @@
 import { type VaneError, vaneError } from '../errors.ts';
 import { BinaryReader, BinaryWriter, SnapshotDecodeError } from './binary.ts';
 import { crc32c } from './checksum.ts';
-import { EMPTY_VALUE, KeyRecord, makeKeyValue, makeTombstone } from './key-record.ts';
-import { isWellFormedKey, sortKey, utf8Length } from './keys.ts';
+import { EMPTY_VALUE, KeyRecord, makeKeyValue, makeTombstone, VERSION_OVERHEAD_BYTES } from './key-record.ts';
+import { compareKeys, sortKey, utf8Length } from './keys.ts';
 import { LeaseTable } from './lease-table.ts';
 import { Mvcc } from './mvcc.ts';
 import { DedupWindow } from './request-dedup.ts';
+import type { RevisionLog } from './revision-log.ts';
 import type { CommandResponse, KeyValue } from './types.ts';
+import { ValueArena } from './value-arena.ts';
 
 const MAGIC = 'VANESNAP';
 const FORMAT_VERSION = 1;
@@ -35,19 +37,67 @@ export interface StoreState {
   readonly appliedIndex: number;
 }
 
-export function encodeSnapshot(state: StoreState): Uint8Array {
-  const out = new BinaryWriter(Math.max(64 * 1024, state.mvcc.sizeBytes + 1024));
+/**
+ * The snapshot of `state` after `prefix` (a caller's framing, so that framing it takes no copy). With
+ * `shareValues`, the state's values then become views of the returned bytes: a member keeps one copy
+ * of its values for the store and for the snapshot it serves to peers, and the value arena's old
+ * slabs (with whatever garbage they held) are freed.
+ */
+export function encodeSnapshot(state: StoreState, prefix: Uint8Array, shareValues: boolean): Uint8Array {
+  // The dedup window goes first into a buffer of its own, so that the snapshot's can be sized closely.
+  const dedup = new BinaryWriter(4096);
+  dedup.uint(state.dedup.size);
+  for (const [requestId, response] of state.dedup.entries()) {
+    dedup.string(requestId);
+    dedup.data(response);
+  }
+  const out = new BinaryWriter(prefix.length + stateSizeEstimate(state.mvcc) + dedup.size + 4);
+  for (let i = 0; i < prefix.length; i++) out.u8(prefix[i]!);
   for (let i = 0; i < MAGIC.length; i++) out.u8(MAGIC.charCodeAt(i));
   out.u8(FORMAT_VERSION);
   out.uint(state.appliedIndex);
-  writeState(out, state.mvcc, state.leases);
-  out.uint(state.dedup.size);
-  for (const [requestId, response] of state.dedup.entries()) {
-    out.string(requestId);
-    out.data(response);
-  }
-  out.u32(crc32c(out.view()));
-  return out.finish();
+  const valueEnds: number[] | undefined = shareValues ? [] : undefined;
+  writeState(out, state.mvcc, state.leases, valueEnds);
+  out.raw(dedup.view());
+  out.u32(crc32c(out.view().subarray(prefix.length)));
+  // The buffer was sized from the quota bytes, a little more than the encoding takes: the bytes are
+  // handed out as a view unless that would keep much unused memory alive (copying 30 MB costs more
+  // than encoding 100,000 keys' worth of them).
+  const bytes = out.size * 4 >= out.capacity * 3 ? out.view() : out.finish();
+  if (valueEnds !== undefined) pointValuesAt(state.mvcc, bytes, valueEnds);
+  return bytes;
+}
+
+/** Bytes of varints a version typically takes, with its ordinal in the revision log (more grows the buffer). */
+const VERSION_VARINT_BYTES = 16;
+
+/**
+ * A little more than the state part of a snapshot usually takes: keys and values (from the quota
+ * size), each version's varints and its ordinal in the revision log. The snapshot buffer is allocated
+ * once at this size and kept by a member that shares its values with it: it should fit closely.
+ */
+function stateSizeEstimate(mvcc: Mvcc): number {
+  const keysAndValues = mvcc.sizeBytes - mvcc.versionCount * VERSION_OVERHEAD_BYTES;
+  const revisions = mvcc.revision - mvcc.log.firstRevision + 1;
+  return 4096 + keysAndValues + mvcc.versionCount * VERSION_VARINT_BYTES + revisions;
+}
+
+/** Makes each non-empty value a view of `bytes`, where the encoder wrote it (it ends at valueEnds[i]). */
+function pointValuesAt(mvcc: Mvcc, bytes: Uint8Array, valueEnds: readonly number[]): void {
+  let next = 0;
+  const point = (kv: KeyValue): void => {
+    const n = kv.value.length;
+    if (kv.version === 0 || n === 0) return;
+    const end = valueEnds[next++]!;
+    (kv as { value: Uint8Array }).value = bytes.subarray(end - n, end);
+  };
+  mvcc.index.forEach((record) => {
+    record.forEachVersion(point);
+  });
+  if (next !== valueEnds.length)
+    throw new Error(`pointed ${next} values at a snapshot holding ${valueEnds.length}`);
+  mvcc.values = new ValueArena();
+  mvcc.values.adopt(bytes);
 }
 
 /** Bytes the state digest buffers between CRC updates: small, so that hashing a small store allocates little. */
@@ -64,7 +114,13 @@ export function stateDigest(mvcc: Mvcc, leases: LeaseTable): string {
   return crc.toString(16).padStart(8, '0');
 }
 
-function writeState(out: BinaryWriter, mvcc: Mvcc, leases: LeaseTable): void {
+/** The replicated state; `valueEnds`, if given, gets the offset just past each non-empty value written. */
+function writeState(
+  out: BinaryWriter,
+  mvcc: Mvcc,
+  leases: LeaseTable,
+  valueEnds: number[] | undefined = undefined,
+): void {
   out.uint(mvcc.revision);
   out.uint(mvcc.compactRevision);
   out.uint(leases.nextId);
@@ -76,31 +132,83 @@ function writeState(out: BinaryWriter, mvcc: Mvcc, leases: LeaseTable): void {
     out.uint(lease.remainingMs);
     out.uint(lease.renewIndex);
   }
-  const ordinals = new Map<string, number>();
+  // The revision log names each change by its key's ordinal in the key list. Rather than map keys to
+  // ordinals, the key pass notes (revision, ordinal) for every version in the log; grouping those by
+  // revision (a counting sort) gives each revision's ordinals in key order.
+  const log = mvcc.log;
+  const firstLogged = log.firstRevision;
+  const loggedRevisions: number[] = [];
+  const loggedOrdinals: number[] = [];
+  let ordinal = 0;
+  const writeVersion = (kv: KeyValue): void => {
+    if (kv.modRevision >= firstLogged) {
+      loggedRevisions.push(kv.modRevision - firstLogged);
+      loggedOrdinals.push(ordinal);
+    }
+    out.uint(kv.modRevision);
+    out.uint(kv.version);
+    if (kv.version === 0) return;
+    out.uint(kv.createRevision);
+    out.uint(kv.lease);
+    out.bytes(kv.value);
+    if (valueEnds !== undefined && kv.value.length > 0) valueEnds.push(out.size);
+  };
   out.uint(mvcc.index.size);
   mvcc.index.forEach((record) => {
-    ordinals.set(record.key, ordinals.size);
     out.string(record.key);
     out.uint(record.versionCount());
-    for (const kv of record.versions()) {
-      out.uint(kv.modRevision);
-      out.uint(kv.version);
-      if (kv.version === 0) continue;
-      out.uint(kv.createRevision);
-      out.uint(kv.lease);
-      out.bytes(kv.value);
-    }
+    record.forEachVersion(writeVersion);
+    ordinal++;
   });
-  const log = mvcc.log;
-  out.uint(log.firstRevision);
-  for (let revision = log.firstRevision; revision <= mvcc.revision; revision++) {
+  const revisions = Math.max(0, mvcc.revision - firstLogged + 1);
+  const starts = new Int32Array(revisions + 1);
+  for (const r of loggedRevisions) starts[r + 1]!++;
+  for (let r = 0; r < revisions; r++) starts[r + 1]! += starts[r]!;
+  const ordinalsByRevision = new Int32Array(loggedOrdinals.length);
+  const next = starts.slice(0, revisions);
+  for (let i = 0; i < loggedRevisions.length; i++) {
+    ordinalsByRevision[next[loggedRevisions[i]!]!++] = loggedOrdinals[i]!;
+  }
+  out.uint(firstLogged);
+  for (let r = 0; r < revisions; r++) {
+    const revision = firstLogged + r;
+    const start = starts[r]!;
     const n = log.changeCount(revision);
+    if (starts[r + 1]! - start !== n) {
+      throw new Error(
+        `revision ${revision} has ${n} changes but its keys hold ${starts[r + 1]! - start} versions`,
+      );
+    }
     out.uint(n);
-    for (let i = 0; i < n; i++) out.uint(ordinals.get(log.change(revision, i).key)!);
+    const ranks = n === 1 ? undefined : keyRanks(log, revision, n);
+    for (let i = 0; i < n; i++) out.uint(ordinalsByRevision[start + (ranks === undefined ? i : ranks[i]!)]!);
   }
 }
 
-export function decodeSnapshot(bytes: Uint8Array, dedupCapacity: number): StoreState | VaneError {
+/**
+ * For a revision's changes in the order they were made, each one's rank in key order; undefined when
+ * the two orders agree (a deleteRange, a lease revoke and most txns write in key order).
+ */
+function keyRanks(log: RevisionLog, revision: number, n: number): number[] | undefined {
+  let sorted = true;
+  for (let i = 1; i < n && sorted; i++) {
+    sorted = compareKeys(log.change(revision, i - 1).key, log.change(revision, i).key) < 0;
+  }
+  if (sorted) return undefined;
+  const byKey = Array.from({ length: n }, (_, i) => i).sort((a, b) =>
+    compareKeys(log.change(revision, a).key, log.change(revision, b).key),
+  );
+  const ranks = new Array<number>(n);
+  for (let rank = 0; rank < n; rank++) ranks[byKey[rank]!] = rank;
+  return ranks;
+}
+
+/** The state in snapshot bytes; their checksum is checked unless the caller verified one covering them. */
+export function decodeSnapshot(
+  bytes: Uint8Array,
+  dedupCapacity: number,
+  checksumVerified: boolean,
+): StoreState | VaneError {
   if (!(bytes instanceof Uint8Array) || bytes.length < MAGIC.length + 1 + 4) {
     return corrupt('it is shorter than the smallest snapshot');
   }
@@ -110,7 +218,7 @@ export function decodeSnapshot(bytes: Uint8Array, dedupCapacity: number): StoreS
   }
   const bodyLength = bytes.length - 4;
   const stored = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(bodyLength, true);
-  const actual = crc32c(bytes.subarray(0, bodyLength));
+  const actual = checksumVerified ? stored : crc32c(bytes.subarray(0, bodyLength));
   if (stored !== actual) {
     return corrupt(
       `its checksum does not match (stored ${hex(stored)}, computed ${hex(actual)}): the file is damaged or truncated`,
@@ -127,7 +235,7 @@ export function decodeSnapshot(bytes: Uint8Array, dedupCapacity: number): StoreS
   const reader = new BinaryReader(bytes, MAGIC.length + 1, bodyLength);
   try {
     const appliedIndex = reader.uint();
-    const { mvcc, leases } = readState(reader);
+    const { mvcc, leases } = readState(reader, bytes);
     const entries: [string, CommandResponse][] = [];
     const dedupCount = reader.count(2);
     for (let i = 0; i < dedupCount; i++) {
@@ -151,7 +259,11 @@ export function decodeSnapshot(bytes: Uint8Array, dedupCapacity: number): StoreS
   }
 }
 
-function readState(r: BinaryReader): { mvcc: Mvcc; leases: LeaseTable } {
+/**
+ * One pass over the bytes. Values stay views of them (the arena holds the buffer), and ASCII keys (nearly
+ * all) are their own sort key, UTF-8 length and well-formed, so they need no further work.
+ */
+function readState(r: BinaryReader, bytes: Uint8Array): { mvcc: Mvcc; leases: LeaseTable } {
   const revision = r.uint();
   const compactRevision = r.uint();
   if (compactRevision > revision) r.fail(`compact revision ${compactRevision} is above revision ${revision}`);
@@ -170,14 +282,19 @@ function readState(r: BinaryReader): { mvcc: Mvcc; leases: LeaseTable } {
   }
 
   const mvcc = new Mvcc(revision, compactRevision);
+  mvcc.values.adopt(bytes);
   const keyCount = r.count(4);
-  const records: KeyRecord[] = [];
+  const records: KeyRecord[] = new Array(keyCount);
   let previousSortKey: string | undefined;
   let versionsInLog = 0;
+  let sizeBytes = 0;
+  let valueBytes = 0;
+  let versionsRead = 0;
   const logFirst = Math.max(compactRevision, 1);
   for (let k = 0; k < keyCount; k++) {
     const key = r.string();
-    if (key.length === 0 || !isWellFormedKey(key)) r.fail(`key #${k} is empty or not valid UTF-8`);
+    if (key.length === 0) r.fail(`key #${k} is empty`);
+    const keyBytes = utf8Length(key);
     const order = sortKey(key);
     if (previousSortKey !== undefined && !(previousSortKey < order)) r.fail(`key '${key}' is out of order`);
     previousSortKey = order;
@@ -196,19 +313,24 @@ function readState(r: BinaryReader): { mvcc: Mvcc; leases: LeaseTable } {
       }
       if (kv.modRevision >= logFirst) versionsInLog++;
       lastRevision = kv.modRevision;
-      if (record === undefined) record = new KeyRecord(key, order, utf8Length(key), kv);
+      if (record === undefined) record = new KeyRecord(key, order, keyBytes, kv);
       else record.append(kv);
-      mvcc.sizeBytes += record.versionBytes(kv);
+      sizeBytes += keyBytes + kv.value.length + VERSION_OVERHEAD_BYTES;
+      versionsRead++;
+      valueBytes += kv.value.length;
     }
-    records.push(record!);
+    records[k] = record!;
     mvcc.index.appendInOrder(record!);
-    const live = record!.live();
-    if (live !== undefined && live.lease !== 0) {
+    const live = record!.latest;
+    if (live.version !== 0 && live.lease !== 0) {
       if (leases.get(live.lease) === undefined)
         r.fail(`key '${key}' is attached to missing lease ${live.lease}`);
       leases.attach(live.lease, key);
     }
   }
+  mvcc.sizeBytes = sizeBytes;
+  mvcc.valueBytes = valueBytes;
+  mvcc.versionCount = versionsRead;
 
   const first = r.uint();
   if (first !== logFirst) r.fail(`revision log starts at ${first}, expected ${logFirst}`);
@@ -216,21 +338,33 @@ function readState(r: BinaryReader): { mvcc: Mvcc; leases: LeaseTable } {
   for (let revision = first; revision <= mvcc.revision; revision++) {
     const n = r.count();
     if (n === 0) r.fail(`revision ${revision} has no changes`);
-    const changes: KeyValue[] = [];
-    for (let i = 0; i < n; i++) {
-      const record = records[r.uint()];
-      const kv = record?.versionWrittenAt(revision);
-      if (kv === undefined) r.fail(`revision ${revision} names a key with no version at that revision`);
-      changes.push(kv);
+    if (n === 1) {
+      mvcc.log.appendOne(revision, changeAt(r, records, revision));
+    } else {
+      const changes: KeyValue[] = [];
+      for (let i = 0; i < n; i++) changes.push(changeAt(r, records, revision));
+      if (new Set(changes).size !== n) r.fail(`revision ${revision} names a key twice`);
+      mvcc.log.append(revision, changes);
     }
-    if (new Set(changes).size !== changes.length) r.fail(`revision ${revision} names a key twice`);
     changesInLog += n;
-    mvcc.log.append(revision, changes);
   }
   if (changesInLog !== versionsInLog) {
     r.fail(`the revision log names ${changesInLog} changes but the keys hold ${versionsInLog} versions`);
   }
   return { mvcc, leases };
+}
+
+/** The version a revision-log entry names: the one its key (by ordinal) got at `revision`. */
+function changeAt(r: BinaryReader, records: readonly KeyRecord[], revision: number): KeyValue {
+  const record = records[r.uint()];
+  const kv =
+    record === undefined
+      ? undefined
+      : record.latest.modRevision === revision
+        ? record.latest
+        : record.versionWrittenAt(revision);
+  if (kv === undefined) r.fail(`revision ${revision} names a key with no version at that revision`);
+  return kv;
 }
 
 function readVersion(r: BinaryReader, key: string, revision: number): KeyValue {

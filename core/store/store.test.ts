@@ -645,6 +645,20 @@ describe('KvStore snapshots and hash', () => {
     assert.ok(isVaneError(KvStore.restore(new Uint8Array(3))));
   });
 
+  it('skips its own checksum when the caller verified one over the bytes, but still refuses malformed ones', () => {
+    const h = sample();
+    const bytesOf = h.store.snapshot();
+    const wrongChecksum = bytesOf.slice();
+    wrongChecksum[wrongChecksum.length - 1]! ^= 0x01;
+    assert.ok(isVaneError(KvStore.restore(wrongChecksum)), 'checked by default');
+    const trusted = KvStore.restore(wrongChecksum, {}, { checksumVerified: true });
+    assert.ok(trusted instanceof KvStore);
+    assert.equal(trusted.hash(), h.store.hash());
+    const cut = bytesOf.slice(0, bytesOf.length - 12);
+    const malformed = KvStore.restore(cut, {}, { checksumVerified: true });
+    assert.ok(isVaneError(malformed) && malformed.code === 'decodeError', JSON.stringify(malformed));
+  });
+
   it('refuses to install a snapshot older than what was applied', () => {
     const old = sample().store.snapshot();
     const h = sample();

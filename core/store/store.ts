@@ -48,6 +48,8 @@ import {
 } from './validate.ts';
 import { type Watcher, WatchHub } from './watch-hub.ts';
 
+const NO_PREFIX = new Uint8Array(0);
+
 /** Longest client request id, in UTF-16 code units. */
 export const MAX_REQUEST_ID_LENGTH = 256;
 /** Lease checkpoints one command may carry. */
@@ -77,10 +79,19 @@ export class KvStore {
     this.watches = new WatchHub(this.mvcc, this.config);
   }
 
-  /** A store from snapshot() bytes; a damaged or foreign snapshot gives a VaneError naming the problem. */
-  static restore(bytes: Uint8Array, config: Partial<StoreConfig> = {}): KvStore | VaneError {
+  /**
+   * A store from snapshot() bytes; a damaged or foreign snapshot gives a VaneError naming the problem.
+   * Restored values are views of `bytes`, which the caller must not modify afterwards. A caller that
+   * has just verified a checksum covering `bytes` (a snapshot file's) may say so: the snapshot's own
+   * is then not computed again (a pass over tens of MB when a large store restarts).
+   */
+  static restore(
+    bytes: Uint8Array,
+    config: Partial<StoreConfig> = {},
+    options: { readonly checksumVerified?: boolean } = {},
+  ): KvStore | VaneError {
     const store = new KvStore(config);
-    const state = decodeSnapshot(bytes, store.config.dedupWindow);
+    const state = decodeSnapshot(bytes, store.config.dedupWindow, options.checksumVerified === true);
     if ('code' in state) return state;
     store.adopt(state);
     return store;
@@ -118,9 +129,9 @@ export class KvStore {
 
   /**
    * Applies one committed command at log `index` (which must follow the applied index). A request id
-   * seen within the dedup window returns the original response and applies nothing. The store keeps
-   * the value bytes it is given: the caller must not modify them afterwards. KeyValues it returns
-   * are shared with its state and must not be modified either.
+   * seen within the dedup window returns the original response and applies nothing. The store copies
+   * value bytes into its own arena; KeyValues it returns are shared with its state and must not be
+   * modified (their value may be a view of a buffer holding other values).
    */
   apply(index: number, envelope: CommandEnvelope): CommandResponse | VaneError {
     this.advanceTo(index);
@@ -155,9 +166,10 @@ export class KvStore {
   /**
    * Replaces the whole state with a snapshot's (a follower catching up). Watchers stay: they catch up
    * from the snapshot's history, or are cancelled as compacted if it does not reach back far enough.
+   * As with restore(), values are views of `bytes`, which must not be modified afterwards.
    */
   installSnapshot(bytes: Uint8Array): VaneError | undefined {
-    const state = decodeSnapshot(bytes, this.config.dedupWindow);
+    const state = decodeSnapshot(bytes, this.config.dedupWindow, false);
     if ('code' in state) return state;
     if (state.appliedIndex < this.applied) {
       return vaneError(
@@ -210,9 +222,15 @@ export class KvStore {
     return this.watches.watch(request, onReady);
   }
 
-  /** The whole state, checksummed; restore() or installSnapshot() reads it back. */
-  snapshot(): Uint8Array {
-    return encodeSnapshot(this.state());
+  /**
+   * The whole state, checksummed; restore() or installSnapshot() reads it back. With a `prefix`, the
+   * bytes returned are the prefix followed by the snapshot: a caller that frames the snapshot with a
+   * header of its own gets it framed without copying it. With `shareValues`, the store's values become
+   * views of the returned bytes, which the caller keeps (a member, to serve them to peers) and must not
+   * modify: the two then share one copy of the values.
+   */
+  snapshot(options: { readonly prefix?: Uint8Array; readonly shareValues?: boolean } = {}): Uint8Array {
+    return encodeSnapshot(this.state(), options.prefix ?? NO_PREFIX, options.shareValues === true);
   }
 
   /**
@@ -310,15 +328,13 @@ export class KvStore {
     const refused = check.refused ?? this.checkQuota(check.cost);
     if (refused !== undefined) return refused;
 
-    const revisioned: { revision: number }[] = [];
     this.mvcc.beginWrite();
     const before = this.mvcc.revision;
-    const cursor = { next: 0 };
-    const response = this.runTxn(req, path, cursor, revisioned);
+    const run: TxnRun = { next: 0, revisioned: [], plainPut: undefined };
+    const response = this.runTxn(req, path, run);
     this.publish(this.mvcc.endWrite());
-    for (const r of revisioned) r.revision = this.mvcc.revision;
-    if (cursor.next !== path.length)
-      throw new Error(`txn ran ${cursor.next} of ${path.length} decided branches`);
+    for (const r of run.revisioned) r.revision = this.mvcc.revision;
+    if (run.next !== path.length) throw new Error(`txn ran ${run.next} of ${path.length} decided branches`);
     if (this.mvcc.revision > before + 1) throw new Error('a txn took more than one revision');
     return response;
   }
@@ -341,40 +357,42 @@ export class KvStore {
     }
   }
 
-  /** Runs the decided path; response revisions are set once the write is closed. */
-  private runTxn(
-    req: TxnRequest,
-    path: readonly boolean[],
-    cursor: { next: number },
-    revisioned: { revision: number }[],
-  ): TxnResponse {
-    const succeeded = path[cursor.next++]!;
+  /**
+   * Runs the decided path; response revisions are set once the write is closed. Every put without
+   * prevKv answers with the same response object (they are equal): a txn of many puts, whose
+   * response the dedup window keeps, then holds one small object instead of two per put.
+   */
+  private runTxn(req: TxnRequest, path: readonly boolean[], run: TxnRun): TxnResponse {
+    const succeeded = path[run.next++]!;
     const responses: ResponseOp[] = [];
     for (const op of succeeded ? req.success : req.failure) {
       if ('range' in op) {
         const range = this.read(op.range, -1, this.mvcc.revision) as Mutable<RangeResponse>;
-        revisioned.push(range);
+        run.revisioned.push(range);
         responses.push({ range });
       } else if ('put' in op) {
         const prev = this.writePut(op.put);
-        const put: Mutable<PutResponse> =
-          op.put.prevKv === true && prev !== undefined ? { revision: 0, prevKv: prev } : { revision: 0 };
-        revisioned.push(put);
-        responses.push({ put });
+        if (op.put.prevKv === true && prev !== undefined) {
+          const put: Mutable<PutResponse> = { revision: 0, prevKv: prev };
+          run.revisioned.push(put);
+          responses.push({ put });
+        } else {
+          responses.push(plainPutResponse(run));
+        }
       } else if ('deleteRange' in op) {
         const deleted = this.writeDelete(selectorRange(op.deleteRange.key, op.deleteRange.rangeEnd));
         const deleteRange: Mutable<DeleteRangeResponse> =
           op.deleteRange.prevKv === true
             ? { revision: 0, deleted: deleted.length, prevKvs: deleted }
             : { revision: 0, deleted: deleted.length };
-        revisioned.push(deleteRange);
+        run.revisioned.push(deleteRange);
         responses.push({ deleteRange });
       } else {
-        responses.push({ txn: this.runTxn(op.txn, path, cursor, revisioned) });
+        responses.push({ txn: this.runTxn(op.txn, path, run) });
       }
     }
     const txn: Mutable<TxnResponse> = { revision: 0, succeeded, responses };
-    revisioned.push(txn);
+    run.revisioned.push(txn);
     return txn;
   }
 
@@ -536,7 +554,7 @@ export class KvStore {
     const key = req.key;
     const existing =
       req.ignoreValue === true || req.ignoreLease === true ? this.mvcc.get(key, undefined) : undefined;
-    const value = req.ignoreValue === true ? existing!.value : ownValue(req.value);
+    const value = req.ignoreValue === true ? existing!.value : this.mvcc.values.store(req.value);
     const lease = req.ignoreLease === true ? existing!.lease : (req.lease ?? 0);
     const prev = this.mvcc.put(key, value, lease);
     const prevLease = prev === undefined ? 0 : prev.lease;
@@ -558,18 +576,25 @@ export class KvStore {
   }
 }
 
+/** A txn being run: the next decided branch, and the responses whose revision is set at the end. */
+interface TxnRun {
+  next: number;
+  readonly revisioned: { revision: number }[];
+  plainPut: ResponseOp | undefined;
+}
+
+function plainPutResponse(run: TxnRun): ResponseOp {
+  if (run.plainPut === undefined) {
+    const put: Mutable<PutResponse> = { revision: 0 };
+    run.revisioned.push(put);
+    run.plainPut = { put };
+  }
+  return run.plainPut;
+}
+
 /** Quota bytes a put may add (UTF-16 length stands in for the key's UTF-8 length: an estimate is enough). */
 function putCost(req: PutRequest): number {
   return req.key.length + req.value.length + VERSION_OVERHEAD_BYTES;
-}
-
-/**
- * The store keeps the caller's value bytes (copying 256 bytes costs more than the rest of a put); it
- * copies only a view into a larger buffer, which would otherwise keep that whole buffer alive.
- */
-function ownValue(value: Uint8Array): Uint8Array {
-  if (value.length === 0) return EMPTY_VALUE;
-  return value.byteLength === value.buffer.byteLength ? value : value.slice();
 }
 
 function withoutValue(kv: KeyValue): KeyValue {

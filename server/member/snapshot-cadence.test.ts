@@ -1,6 +1,6 @@
-// When a member takes a snapshot: after --snapshot-entries entries, and only once the log has grown
-// by as many bytes as the last snapshot, so a large store is not serialized every few entries (each
-// snapshot stops the member for a time in proportion to the store). A one-member cluster in this
+// When a member takes a snapshot: after --snapshot-entries entries (or 4 MiB of log), and only once
+// the log has grown by a quarter of the last snapshot's size, so a large store is not serialized every
+// few entries (each snapshot stops the member for a time in proportion to the store). A one-member cluster in this
 // process, its "snapshot saved" log lines counted.
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';

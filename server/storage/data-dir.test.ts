@@ -149,7 +149,8 @@ describe('data directory: write and replay', () => {
       open({ limits: { maxSegmentBytes: 100, maxSaveBytes: 100, maxRecordBytes: 100 } }),
     );
     assert.equal(segment.code, 'limitExceeded');
-    assert.equal(segment.path, await lastSegmentPath());
+    // The snapshot closed the segment holding the entries; it is the one over the limit.
+    assert.equal(segment.path, `${dir.path}/wal/${(await segmentNames())[0]}`);
     const snapshot = await waitForRejection(open({ limits: { maxSnapshotBytes: 1000 } }));
     assert.equal(snapshot.code, 'limitExceeded');
     assert.match(snapshot.message, /over StorageLimits\.maxSnapshotBytes \(1000\)/);
@@ -215,6 +216,36 @@ describe('data directory: snapshots', () => {
     const { recovered } = await reopen(dataDir);
     assert.equal(recovered.snapshot?.metadata.index, 30);
     assert.deepEqual(recovered.entries, []);
+  });
+
+  it('closes the segment at a snapshot, so the next snapshot removes the entries it covers', async () => {
+    const { dataDir } = await open();
+    await dataDir.save({ entries: entriesOf(1, 20, 1), hardState: { term: 1, vote: null, commit: 20 } });
+    await dataDir.saveSnapshot(snapshotAt(10, 1));
+    await dataDir.save({ entries: entriesOf(21, 30, 1), hardState: { term: 1, vote: null, commit: 30 } });
+    const names = await segmentNames();
+    assert.equal(names.length, 2, names.join(', '));
+    assert.match(names[1]!, /^0{15}1-0{14}15\.wal$/, 'the new segment starts after entry 20');
+    await dataDir.saveSnapshot(snapshotAt(25, 1));
+    const left = await segmentNames();
+    assert.deepEqual(left.slice(0, 1), names.slice(1), 'the segment holding entries 1 to 20 is gone');
+    const { recovered } = await reopen(dataDir);
+    assert.equal(recovered.snapshot?.metadata.index, 25);
+    assert.deepEqual(describeEntries(recovered.entries), describeEntries(entriesOf(26, 30, 1)));
+  });
+
+  it('reads only the snapshot recovery starts from: damage in an older one does not stop it', async () => {
+    const { dataDir } = await open();
+    await dataDir.save({ entries: entriesOf(1, 20, 1), hardState: { term: 1, vote: null, commit: 20 } });
+    await dataDir.saveSnapshot(snapshotAt(10, 1, 'older'));
+    await dataDir.saveSnapshot(snapshotAt(20, 1, 'newer'));
+    await dataDir.close();
+    const older = `${dir.path}/snap/0000000000000001-000000000000000a.snap`;
+    const bytes = await readFile(older);
+    bytes[bytes.length - 10]! ^= 0x01;
+    await writeFile(older, bytes);
+    const { recovered } = await open();
+    assert.deepEqual(recovered.snapshot, snapshotAt(20, 1, 'newer'));
   });
 
   it('replaces the whole log with a snapshot received from the leader', async () => {

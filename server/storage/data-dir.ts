@@ -121,9 +121,11 @@ async function recover(
       await fs.unlink(`${snapDir}/${file.name}`);
       continue;
     }
-    // Every kept snapshot is verified, so damage is reported even in one recovery does not use.
-    const read = await readSnapshotFile(fs, snapDir, file, limits);
-    if (file.index === base.index && file.term === base.term) snapshot = read;
+    // Only the snapshot the log starts from is read (and verified): an older one kept beside it is
+    // never used by recovery, and reading it would double the time to restart.
+    if (file.index === base.index && file.term === base.term) {
+      snapshot = await readSnapshotFile(fs, snapDir, file, limits);
+    }
   }
   if (base.index > 0 && snapshot === null) {
     throw corruption(
@@ -264,13 +266,17 @@ export class DataDir {
     return `${this.dir}/snap`;
   }
 
-  /** Write the snapshot file before the marker; once the marker is durable, remove what it made obsolete. */
-  private snapshotSteps(snapshot: Snapshot): Pick<WalWrite, 'before' | 'after'> {
+  /**
+   * Write the snapshot file before the marker; once the marker is durable, remove what it made
+   * obsolete, and start a new segment (see WalWrite.cutAfter).
+   */
+  private snapshotSteps(snapshot: Snapshot): Pick<WalWrite, 'before' | 'after' | 'cutAfter'> {
     const { index, term } = snapshot.metadata;
     const file = encodeSnapshotFile(snapshot, this.limits);
     return {
       before: () => writeSnapshotFile(this.fs, this.snapDir, file, term, index),
       after: () => this.removeObsolete(index),
+      cutAfter: true,
     };
   }
 

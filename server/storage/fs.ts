@@ -19,8 +19,11 @@ export interface FileSystem {
   readFile(path: string): Promise<Uint8Array>;
   /** Size in bytes, without reading the file (to check a limit before allocating). */
   size(path: string): Promise<number>;
-  /** Creates or replaces the file with exactly these bytes and syncs it before resolving. */
-  writeFileDurable(path: string, bytes: Uint8Array): Promise<void>;
+  /**
+   * Creates or replaces the file with exactly these bytes (chunks: one after the other, so that a
+   * large body needs no copy to be framed) and syncs it before resolving.
+   */
+  writeFileDurable(path: string, bytes: Uint8Array | readonly Uint8Array[]): Promise<void>;
   openAppend(path: string): Promise<AppendableFile>;
   /** Atomically replaces `to` if it exists. Durable only after syncDir of the directory. */
   rename(from: string, to: string): Promise<void>;

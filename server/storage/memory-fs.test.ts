@@ -30,6 +30,14 @@ describe('in-memory file system crashes', () => {
     await assert.rejects(file.append([bytes(9)]), /from before a crash/);
   });
 
+  it('write a durable file given in chunks as the chunks one after the other', async () => {
+    const fs = await setUp();
+    await fs.writeFileDurable('/d/b', [bytes(1), bytes(), bytes(2, 3)]);
+    await fs.syncDir('/d');
+    fs.crash();
+    assert.deepEqual(await fs.readFile('/d/b'), bytes(1, 2, 3));
+  });
+
   it('lose new, renamed and removed directory entries until the directory is synced', async () => {
     const fs = await setUp();
     await fs.writeFileDurable('/d/b', bytes(9));

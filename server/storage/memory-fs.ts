@@ -31,6 +31,16 @@ function nameOf(path: string): string {
   return path.slice(path.lastIndexOf('/') + 1);
 }
 
+function concat(chunks: readonly Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(chunks.reduce((sum, chunk) => sum + chunk.length, 0));
+  let at = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, at);
+    at += chunk.length;
+  }
+  return out;
+}
+
 function newInode(bytes: Uint8Array, durable: boolean): Inode {
   return {
     data: bytes.slice(),
@@ -106,10 +116,10 @@ export class MemoryFileSystem implements FileSystem {
     return this.inode(path).length;
   }
 
-  async writeFileDurable(path: string, bytes: Uint8Array): Promise<void> {
+  async writeFileDurable(path: string, bytes: Uint8Array | readonly Uint8Array[]): Promise<void> {
     this.check('write', path);
     this.requireDir(parentOf(path));
-    this.live.set(path, newInode(bytes, true));
+    this.live.set(path, newInode(bytes instanceof Uint8Array ? bytes : concat(bytes), true));
   }
 
   async openAppend(path: string): Promise<AppendableFile> {

@@ -47,7 +47,11 @@ function confStateLists(confState: ConfState): readonly (readonly NodeId[])[] {
   return [confState.voters, confState.learners, confState.votersOutgoing, confState.learnersNext];
 }
 
-export function encodeSnapshotFile(snapshot: Snapshot, limits: StorageLimits): Uint8Array {
+/**
+ * The file's bytes in three chunks, header, data and checksum, written one after the other: the data
+ * (tens of MB for a large store) is not copied.
+ */
+export function encodeSnapshotFile(snapshot: Snapshot, limits: StorageLimits): Uint8Array[] {
   const lists = confStateLists(snapshot.metadata.confState).map((ids) =>
     ids.map((id) => {
       const bytes = utf8.encode(id);
@@ -58,28 +62,27 @@ export function encodeSnapshotFile(snapshot: Snapshot, limits: StorageLimits): U
   const idBytes = lists.flat().reduce((sum, id) => sum + 2 + id.length, 0);
   const total = MIN_FILE_BYTES + idBytes + snapshot.data.length;
   checkLimit('the snapshot file', total, limits.maxSnapshotBytes, 'maxSnapshotBytes');
-  const bytes = new Uint8Array(total);
-  const view = new DataView(bytes.buffer);
+  const header = new Uint8Array(MIN_FILE_BYTES - CRC_BYTES + idBytes);
+  const view = new DataView(header.buffer);
   view.setUint32(0, SNAPSHOT_MAGIC, true);
-  bytes[4] = SNAPSHOT_VERSION;
+  header[4] = SNAPSHOT_VERSION;
   setU64(view, 5, snapshot.metadata.index);
   setU64(view, 13, snapshot.metadata.term);
-  bytes[21] = snapshot.metadata.confState.autoLeave ? 1 : 0;
+  header[21] = snapshot.metadata.confState.autoLeave ? 1 : 0;
   let p = 22;
   for (const ids of lists) {
     view.setUint32(p, ids.length, true);
     p += 4;
     for (const id of ids) {
       view.setUint16(p, id.length, true);
-      bytes.set(id, p + 2);
+      header.set(id, p + 2);
       p += 2 + id.length;
     }
   }
   setU64(view, p, snapshot.data.length);
-  bytes.set(snapshot.data, p + 8);
-  p += 8 + snapshot.data.length;
-  view.setUint32(p, crc32c(bytes, 0, p), true);
-  return bytes;
+  const crc = new Uint8Array(CRC_BYTES);
+  new DataView(crc.buffer).setUint32(0, crc32c(snapshot.data, 0, snapshot.data.length, crc32c(header)), true);
+  return [header, snapshot.data, crc];
 }
 
 /** Decodes a snapshot file; any damage throws a 'corrupt' DataDirError naming `path` and the offset. */
@@ -149,7 +152,8 @@ export function decodeSnapshotFile(bytes: Uint8Array, path: string): Snapshot {
   const [voters = [], learners = [], votersOutgoing = [], learnersNext = []] = lists;
   return {
     metadata: { index, term, confState: { voters, learners, votersOutgoing, learnersNext, autoLeave } },
-    data: bytes.slice(p, crcOffset),
+    // A view, not a copy: the file's framing around the data is a few dozen bytes.
+    data: bytes.subarray(p, crcOffset),
   };
 }
 
@@ -157,7 +161,7 @@ export function decodeSnapshotFile(bytes: Uint8Array, path: string): Snapshot {
 export async function writeSnapshotFile(
   fs: FileSystem,
   snapDir: string,
-  encoded: Uint8Array,
+  encoded: readonly Uint8Array[],
   term: number,
   index: number,
 ): Promise<void> {

@@ -16,6 +16,12 @@ export interface WalWrite {
   readonly before?: () => Promise<void>;
   /** Runs once the group holding this write is durable (removing what a snapshot made obsolete). */
   readonly after?: () => Promise<void>;
+  /**
+   * Start a new segment after this write, whatever the size of the current one. A snapshot does:
+   * the entries it covers then sit in segments that the next snapshot removes whole, so recovery
+   * never reads through a long log that a snapshot already holds.
+   */
+  readonly cutAfter?: boolean;
   /** The hard state and the next entry index once this write is on disk: a segment started after it repeats them. */
   readonly hardState: HardState;
   readonly nextIndex: number;
@@ -139,7 +145,7 @@ export class WalWriter {
       }
       for (const pending of group) pending.resolve();
       const last = group.at(-1)!;
-      if (this.currentBytes > this.limits.maxSegmentBytes) {
+      if (this.currentBytes > this.limits.maxSegmentBytes || group.some((pending) => pending.cutAfter)) {
         try {
           await this.cut(last.hardState, last.nextIndex);
         } catch (error) {

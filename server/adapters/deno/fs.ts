@@ -41,9 +41,9 @@ class DenoAppendableFile implements AppendableFile {
 }
 
 /** Writes `bytes` to an opened file, fsyncs it and closes it, closing it on failure too. */
-async function writeSyncClose(file: Deno.FsFile, bytes: Uint8Array): Promise<void> {
+async function writeSyncClose(file: Deno.FsFile, bytes: Uint8Array | readonly Uint8Array[]): Promise<void> {
   try {
-    await writeAll(file, bytes);
+    for (const chunk of bytes instanceof Uint8Array ? [bytes] : bytes) await writeAll(file, chunk);
     await file.sync();
   } finally {
     file.close();

@@ -76,7 +76,7 @@ export const nodeFileSystem: FileSystem = {
   async writeFileDurable(path, bytes) {
     const handle = await open(path, 'w');
     try {
-      await writeAll(handle, bytes);
+      for (const chunk of bytes instanceof Uint8Array ? [bytes] : bytes) await writeAll(handle, chunk);
       await handle.sync();
     } finally {
       await handle.close();
