@@ -3,7 +3,7 @@
 // process, alternating which goes first each round, and prints the median of every figure for
 // each, their ratio and the spread across rounds; writes bench/results/<date>.json.
 //
-//   npm run bench                       full run (about 20 minutes on the 2-core machine)
+//   npm run bench                       full run (about 16 minutes on the 2-core machine)
 //   npm run bench -- --quick            a short run for development (1 round, fewer keys and watchers)
 //   npm run bench -- --only put,get     some workloads: load, restart, put, get, watch, kill
 //   npm run bench -- --rounds 5         more rounds
