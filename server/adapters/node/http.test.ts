@@ -1,5 +1,5 @@
 // The Node adapter's HTTP path over raw sockets: requests that arrive together reach the app
-// together (so concurrent puts share a WAL fsync), bodies that arrived whole are handed over at once,
+// together, concurrent puts share a WAL fsync, bodies that arrived whole are handed over at once,
 // and the request size limit holds whichever way a body comes.
 import assert from 'node:assert/strict';
 import { connect, type Socket } from 'node:net';

@@ -1,8 +1,8 @@
-// Node runs queued microtasks after each socket's data callback, and the member's Raft loop runs on
-// a microtask: if each HTTP request went to the app as soon as its headers were parsed, concurrent
-// puts on different connections would each reach the Raft loop alone and get a WAL fsync of their
-// own. Held until the event loop has read every socket that had data, the requests of one turn
-// reach the app together and their writes share one fsync, as request messages on one WebSocket do.
+// Requests are handed to the app once the event loop has read every socket that had data, not as
+// soon as their headers are parsed: by then a body that came in the same packets has been parsed
+// too, and goes to the app as one Buffer (rawBody) instead of through a web stream. That writes
+// arriving together share one WAL fsync is the member's doing (its Raft loop runs after the I/O of
+// a turn, MemberDeps.afterIo); handing them over together keeps their proposals in one Ready.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
 type RequestListener = (incoming: IncomingMessage, outgoing: ServerResponse) => unknown;
