@@ -66,16 +66,48 @@ function buildOnce(): void {
   built = true;
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
+/**
+ * The lowest port the kernel hands out to outgoing connections (and to listen(0)). Ports below it
+ * are never taken by a client socket: a port from listen(0), closed and handed to a member, could
+ * be taken by any outgoing connection before the member binds it (a chaos run once lost a member
+ * to EADDRINUSE that way).
+ */
+function ephemeralLow(): number {
+  try {
+    const low = Number.parseInt(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8'), 10);
+    return Number.isInteger(low) && low > 2048 ? low : 32768;
+  } catch {
+    return 32768;
+  }
+}
+
+const PORT_FLOOR = 10_000;
+const handedOut = new Set<number>();
+
+function canListen(port: number): Promise<boolean> {
+  return new Promise((resolveListen) => {
     const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolvePort(port));
-    });
+    server.once('error', () => resolveListen(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolveListen(true)));
   });
+}
+
+/**
+ * A port on 127.0.0.1 nothing listens on, below the kernel's ephemeral range (so no outgoing
+ * connection takes it meanwhile), chosen at random so that test processes running side by side
+ * rarely pick the same one, and never the same one twice in this process.
+ */
+export async function freePort(): Promise<number> {
+  const high = ephemeralLow();
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const port = PORT_FLOOR + Math.floor(Math.random() * (high - PORT_FLOOR));
+    if (handedOut.has(port)) continue;
+    if (await canListen(port)) {
+      handedOut.add(port);
+      return port;
+    }
+  }
+  throw new Error(`no free port found between ${PORT_FLOOR} and ${high} after 200 attempts`);
 }
 
 /** Polls `check` until it returns a value other than undefined, or fails after `timeoutMs` naming `what`. */
