@@ -25,7 +25,8 @@ export class HttpClient {
   }
 
   /**
-   * A kept-alive socket the server closed for idleness (Node's 5 s keepAliveTimeout) just as a
+   * A kept-alive socket the server closed for idleness (a Vane member after 120 s idle, its
+   * keepAliveTimeout; the first put after opening 10,000 watchers once met one) just as a
    * request went out on it fails with ECONNRESET before the server read the request: sent again
    * once, on a new socket, as Node's documentation advises.
    */

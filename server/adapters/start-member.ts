@@ -52,6 +52,8 @@ export interface ClientApiServerOptions {
   readonly allowsOrigin?: OriginPolicy;
   /** Watch sockets are pinged this often; one that has not answered the previous ping is cut off. */
   readonly heartbeatMs?: number;
+  /** An idle kept-alive HTTP connection is closed after this long (default 120 s). */
+  readonly keepAliveMs?: number;
 }
 
 export interface ClientApiServer {

@@ -18,9 +18,12 @@ class RawConnection {
   readonly #socket: Socket;
   #received = Buffer.alloc(0);
   #waiting: (() => void) | null = null;
+  /** Resolves when the socket closes, from either end. */
+  readonly closed: Promise<void>;
 
   private constructor(socket: Socket) {
     this.#socket = socket;
+    this.closed = new Promise((resolve) => socket.once('close', () => resolve()));
     socket.on('data', (chunk: Buffer) => {
       this.#received = Buffer.concat([this.#received, chunk]);
       this.#waiting?.();
@@ -84,8 +87,12 @@ describe('requests handed to the app', () => {
   });
 
   /** Serves `fetch` as the app, with no watch sockets. */
-  async function serve(fetch: (request: Request) => Response | Promise<Response>): Promise<number> {
+  async function serve(
+    fetch: (request: Request) => Response | Promise<Response>,
+    keepAliveMs?: number,
+  ): Promise<number> {
     const server = await serveClientApi({
+      ...(keepAliveMs === undefined ? {} : { keepAliveMs }),
       app: { fetch },
       host: '127.0.0.1',
       port: 0,
@@ -121,6 +128,24 @@ describe('requests handed to the app', () => {
     );
     assert.equal(arrivedBeforeFirstMicrotask, 16);
     for (const c of connections) c.close();
+  });
+
+  test('an idle kept-alive connection is closed after keepAliveMs, not before and not after Node’s 5 s', async () => {
+    const keepAliveMs = 300;
+    const port = await serve(() => new Response('{}'), keepAliveMs);
+    const [connection] = await openConnections(port, 1);
+    const idleFrom = performance.now();
+    const closedBy = await Promise.race([
+      connection!.closed.then(() => 'server' as const),
+      new Promise<'bound'>((resolve) => setTimeout(() => resolve('bound'), 3000).unref()),
+    ]);
+    const idleMs = performance.now() - idleFrom;
+    connection!.close();
+    assert.equal(closedBy, 'server', 'the idle connection was still open after 3 s');
+    assert.ok(
+      idleMs >= keepAliveMs - 50,
+      `closed after ${idleMs.toFixed(0)} ms idle, before ${keepAliveMs} ms`,
+    );
   });
 
   test('a body that arrived whole and one that arrives in parts both reach the app intact', async () => {

@@ -21,6 +21,12 @@ import { batchRequests } from './request-batch.ts';
 /** Close code sent to watch sockets when the member shuts down ("going away"). */
 const CLOSE_GOING_AWAY = 1001;
 const DEFAULT_HEARTBEAT_MS = 30_000;
+/**
+ * Node closes an idle kept-alive connection after 5 s by default; a client that reuses one just as
+ * it closes sees a reset (etcd, in Go, keeps them). Longer than common client pools keep idle
+ * connections (undici 4 s, browsers about 60 s, Go 90 s), so that the client gives up first.
+ */
+const DEFAULT_KEEP_ALIVE_MS = 120_000;
 /** How long close() waits for watch clients to answer the close handshake. */
 const CLOSE_GRACE_MS = 1000;
 /** Close code for a frame we cannot read ("unsupported data"). */
@@ -45,6 +51,7 @@ export async function serveClientApi(options: ClientApiServerOptions): Promise<C
   const server: Server = options.tls
     ? createHttpsServer({ cert: options.tls.cert, key: options.tls.key }, onRequest)
     : createHttpServer(onRequest);
+  server.keepAliveTimeout = options.keepAliveMs ?? DEFAULT_KEEP_ALIVE_MS;
   // Under TLS the socket requests arrive on is the TLS one, known once its handshake is done.
   server.on(options.tls ? 'secureConnection' : 'connection', (socket: Socket) => {
     if (connections.tryAcquire()) {
