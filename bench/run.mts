@@ -29,6 +29,7 @@ import {
   vaneSocketClient,
 } from './lib/kv-clients.ts';
 import type { LoadResult } from './lib/load.ts';
+import { probeReplicationFloor } from './lib/replication-floor.ts';
 import { Results } from './lib/report.ts';
 import {
   fillReadKeys,
@@ -119,6 +120,18 @@ function rotated<T>(items: readonly T[], round: number): T[] {
 
 async function loadAndMeasureMemory(s: SystemUnderTest): Promise<void> {
   await measured(`${s.name} loading ${LOADED_KEYS} keys`, async () => {
+    // The floor: what a member holds with an empty store, its clients connected.
+    const empty = residentMiB(s.cluster);
+    progress(
+      `${s.name}: resident memory per member, empty ${empty.map((m) => `${m.toFixed(0)} MiB`).join(', ')}`,
+    );
+    results.record(
+      { id: 'rss-empty', label: 'resident memory per member, empty store', unit: 'MiB', better: 'lower' },
+      s.name,
+      'any',
+      1,
+      median(empty),
+    );
     const t0 = performance.now();
     await loadKeys(s.writer, LOADED_KEYS, (i) => `bench/load/${String(i).padStart(6, '0')}`);
     progress(
@@ -309,6 +322,11 @@ function probeDisk(when: string): DiskLatency {
 async function main(): Promise<number> {
   const etcd = etcdVersion();
   const diskBefore = probeDisk('before the run');
+  progress('measuring the replication floor (ws hops and fdatasync only, one write at a time)...');
+  const floor = await probeReplicationFloor(DATA_DIR);
+  progress(
+    `replication floor: client → leader → 2 followers, a 300-byte append + fdatasync on each, p50 ${floor.p50Ms.toFixed(2)} ms, p90 ${floor.p90Ms.toFixed(2)} ms`,
+  );
   progress(
     `starting 3-member clusters of ${[...systemNames].join(' and ')} (${etcd}) on 127.0.0.1; ${rounds} round(s)${quick ? ', quick' : ''}`,
   );
@@ -389,7 +407,9 @@ async function main(): Promise<number> {
   console.log(
     `\nMedians of ${rounds} round(s); spread is min–max across rounds; load is the 1-minute load average while measuring. ` +
       `Disk (300-byte write + fdatasync) p50/p99: ${diskBefore.p50Ms.toFixed(2)}/${diskBefore.p99Ms.toFixed(2)} ms before, ` +
-      `${diskAfter.p50Ms.toFixed(2)}/${diskAfter.p99Ms.toFixed(2)} ms after.\n`,
+      `${diskAfter.p50Ms.toFixed(2)}/${diskAfter.p99Ms.toFixed(2)} ms after. ` +
+      `Replication floor (one write at a time through 3 processes doing only the hops and fdatasyncs) p50/p90: ` +
+      `${floor.p50Ms.toFixed(2)}/${floor.p90Ms.toFixed(2)} ms.\n`,
   );
   console.log(tables.join('\n\n'));
   const file = results.write(join(resolve(import.meta.dirname), 'results'), {
@@ -402,6 +422,7 @@ async function main(): Promise<number> {
     loadedKeys: LOADED_KEYS,
     watchers: WATCHER_COUNTS,
     disk: { before: diskBefore, after: diskAfter },
+    replicationFloor: floor,
   });
   for (const note of results.notes) console.log(`\nnote: ${note}`);
   console.log(`\nwrote ${file}`);
