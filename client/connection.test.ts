@@ -517,6 +517,196 @@ describe('Connection', () => {
     );
   });
 
+  describe('a member that says the cluster has not confirmed it', () => {
+    const NO_WORD = 'no word from the leader for over 1000 ms';
+    /** A member's progress answer: stale for ageMs, with its reason; or fresh without either. */
+    const answer = (network: FakeNetwork, revision: number, ageMs?: number) =>
+      network.last.receive({
+        type: 'watchResponse',
+        watchId: -1,
+        header: header(revision),
+        events: [],
+        ...(ageMs === undefined ? {} : { freshness: { stale: true, ageMs, reason: NO_WORD } }),
+      });
+
+    it('is stale with its age, confirms every failoverAfterMs / 2, and leaves it for another endpoint after failoverAfterMs', async () => {
+      const { network, clock, connection, errors } = await connect({
+        staleAfterMs: 10_000,
+        failoverAfterMs: 3000,
+        random: sequence(0, 0),
+      });
+      const progressAt: number[] = [];
+      connection.watch(
+        { key: 'a/', prefix: true },
+        {
+          onEvents: () => assert.fail('no events'),
+          onProgress: (revision) => progressAt.push(revision),
+          onCompacted: () => assert.fail('compacted'),
+          onError: () => assert.fail('refused'),
+        },
+      );
+      network.last.open();
+      network.last.receive({
+        type: 'watchResponse',
+        watchId: 0,
+        header: header(7),
+        events: [],
+        created: true,
+      });
+      answer(network, 7);
+      assert.equal(connection.status.state, 'live');
+      // Partitioned at 3800: the next confirmation, at 5000, hears that.
+      await clock.advance(5000);
+      assert.equal(network.last.ofType('progress').length, 2);
+      answer(network, 7, 1200);
+      assert.deepStrictEqual(connection.status, {
+        state: 'stale',
+        endpoint: 'http://a:1',
+        lagMs: 1200,
+        revision: 7,
+      });
+      await clock.advance(1500);
+      assert.equal(
+        network.last.ofType('progress').length,
+        3,
+        'confirmed after failoverAfterMs / 2, not staleAfterMs / 2',
+      );
+      answer(network, 7, 2700);
+      assert.equal(connection.status.lagMs, 2700);
+      assert.deepStrictEqual(
+        progressAt,
+        [7],
+        "a stale member's answers do not count as the watch's progress",
+      );
+      await clock.advance(299);
+      assert.equal(network.sockets.length, 1, 'stays until failoverAfterMs after the member lost the leader');
+      await clock.advance(1);
+      assert.ok(network.sockets[0]!.closedByClient);
+      assert.equal(network.last.url, 'ws://b:2/v1/watch');
+      assert.equal(errors.length, 1);
+      assert.match(
+        errors[0]!.message,
+        /^leaving http:\/\/a:1: its member has not been confirmed by the cluster's leader for 3000 ms \(no word from the leader for over 1000 ms\)/,
+      );
+      assert.equal(errors[0]!.code, 'unavailable');
+      network.last.open();
+      const [resumed] = network.last.ofType('watchCreate');
+      assert.equal(resumed!.startRevision, 8, 'the watch resumes on b after the last fresh progress');
+      answer(network, 9);
+      assert.deepStrictEqual(connection.status, { state: 'live', endpoint: 'http://b:2', revision: 9 });
+    });
+
+    it('with a single endpoint, stays connected and stale with a growing lag, then is live when the member is confirmed again', async () => {
+      const { network, clock, connection, statuses, errors } = await connect({
+        endpoints: ['http://a:1'],
+        staleAfterMs: 10_000,
+        failoverAfterMs: 3000,
+      });
+      network.last.open();
+      answer(network, 4, 500);
+      assert.deepStrictEqual(connection.status, {
+        state: 'stale',
+        endpoint: 'http://a:1',
+        lagMs: 500,
+        revision: 4,
+      });
+      for (let t = 1500; t <= 15_000; t += 1500) {
+        await clock.advance(1500);
+        assert.equal(network.last.ofType('progress').length, t / 1500 + 1);
+        answer(network, 4, t + 500);
+      }
+      assert.equal(network.sockets.length, 1);
+      assert.deepStrictEqual(errors, []);
+      assert.deepStrictEqual(connection.status, {
+        state: 'stale',
+        endpoint: 'http://a:1',
+        lagMs: 15_500,
+        revision: 4,
+      });
+      const lags = statuses.map((status) => status.lagMs ?? -1);
+      assert.deepStrictEqual(
+        [...new Set(statuses.map((status) => status.state))],
+        ['stale'],
+        'never offline or reconnecting',
+      );
+      assert.ok(
+        lags.every((lag, i) => i === 0 || lag >= lags[i - 1]!),
+        `the lag only grows: ${lags.join(' ')}`,
+      );
+      await clock.advance(1500);
+      answer(network, 5);
+      assert.deepStrictEqual(connection.status, { state: 'live', endpoint: 'http://a:1', revision: 5 });
+      // Back to confirming every staleAfterMs / 2 (at the next tick after it, a quarter later at most).
+      const sent = network.last.ofType('progress').length;
+      await clock.advance(4999);
+      assert.equal(network.last.ofType('progress').length, sent);
+      await clock.advance(2500);
+      assert.equal(network.last.ofType('progress').length, sent + 1);
+    });
+
+    it('stays with a member that is confirmed again before failoverAfterMs, and gives the next lapse the full time', async () => {
+      const { network, clock, connection, errors } = await connect({
+        staleAfterMs: 10_000,
+        failoverAfterMs: 3000,
+        random: sequence(0, 0),
+      });
+      network.last.open();
+      answer(network, 3);
+      await clock.advance(5000);
+      answer(network, 3, 1000);
+      assert.equal(connection.status.state, 'stale');
+      await clock.advance(1500);
+      answer(network, 6);
+      assert.deepStrictEqual(connection.status, { state: 'live', endpoint: 'http://a:1', revision: 6 });
+      const sent = network.last.ofType('progress').length;
+      while (network.last.ofType('progress').length === sent) await clock.advance(250);
+      answer(network, 6, 0);
+      await clock.advance(2999);
+      assert.equal(network.sockets.length, 1);
+      assert.deepStrictEqual(errors, []);
+      await clock.advance(1);
+      assert.equal(network.last.url, 'ws://b:2/v1/watch');
+    });
+
+    it('tours the endpoints once at failoverAfterMs each when all say so, then waits twice as long per round', async () => {
+      const { network, clock, connection, errors } = await connect({
+        staleAfterMs: 10_000,
+        failoverAfterMs: 1000,
+        random: sequence(0, 0),
+      });
+      const visits: [string, number][] = [];
+      let openedAt = 0;
+      for (let visit = 0; visit < 5; visit++) {
+        network.last.open();
+        // Cut off long before the client came: the wait counts from the connection.
+        answer(network, 2, 60_000);
+        const socket = network.last;
+        while (network.last === socket) await clock.advance(250);
+        visits.push([socket.url, Math.round(clock.now() - openedAt)]);
+        openedAt = clock.now();
+      }
+      assert.deepStrictEqual(visits, [
+        ['ws://a:1/v1/watch', 1000],
+        ['ws://b:2/v1/watch', 1000],
+        ['ws://c:3/v1/watch', 1000],
+        ['ws://a:1/v1/watch', 2000],
+        ['ws://b:2/v1/watch', 2000],
+      ]);
+      assert.equal(errors.length, 5);
+      // A member the leader confirms ends the tour: the next lapse gets failoverAfterMs again.
+      network.last.open();
+      answer(network, 3);
+      assert.equal(connection.status.state, 'live');
+      const sent = network.last.ofType('progress').length;
+      while (network.last.ofType('progress').length === sent) await clock.advance(250);
+      answer(network, 3, 0);
+      const lapsedAt = clock.now();
+      const socket = network.last;
+      while (network.last === socket) await clock.advance(250);
+      assert.equal(clock.now() - lapsedAt, 1000);
+    });
+  });
+
   it('reports unreadable messages and carries on', async () => {
     const { network, connection, errors } = await connect();
     await goLive(network);

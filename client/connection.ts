@@ -2,7 +2,10 @@
 // socket fails or closes, the next endpoint is tried after an exponential backoff with full jitter;
 // requests still unanswered are sent again there and watches resume from the revision after the last
 // one delivered. Liveness is measured with progress requests: an answer means every watch on the
-// socket has delivered all the member has, so the time since the last answered one is the lag.
+// socket has delivered all the member has, so the time since the last answered one is the lag. A
+// member cut off from the cluster's leader answers too, but says it is stale (as etcd's
+// WithRequireLeader watches learn): the client shows that, confirms more often, and after
+// failoverAfterMs of such answers goes to another member, which may have the writes this one misses.
 import { type BackoffPolicy, backoffDelay } from './backoff.ts';
 import { type Clock, systemClock } from './clock.ts';
 import { Listeners } from './emitter.ts';
@@ -28,6 +31,7 @@ import {
 import {
   type EdgeFreshness,
   type ErrorJson,
+  type MemberFreshness,
   PROTOCOL_VERSION,
   readServerMessage,
   type ServerMessage,
@@ -49,7 +53,10 @@ export interface ConnectionOptions {
   readonly backoff?: BackoffPolicy;
   /** The status turns stale when the connection was not confirmed caught up for this long. */
   readonly staleAfterMs?: number;
-  /** A member that keeps refusing requests as retryable (no leader...) this long is left for another. */
+  /**
+   * A member that keeps refusing requests as retryable (no leader...), or keeps answering that the
+   * cluster's leader has not confirmed it, this long is left for another.
+   */
   readonly failoverAfterMs?: number;
   readonly maxInFlightRequests?: number;
   readonly maxPendingRequests?: number;
@@ -78,6 +85,11 @@ export const CONNECTION_DEFAULTS = {
   maxWatches: 1000,
 } as const;
 
+/**
+ * The longest a stale member is kept before trying another, once every endpoint has been tried and
+ * found stale (the whole cluster without a leader): each such round doubles the wait up to this.
+ */
+const MAX_STALE_MEMBER_WAIT_MS = 60_000;
 /** Retries of one refused request or watch: quick at first, as a leader election takes a second or two. */
 const RETRY_BACKOFF: BackoffPolicy = { initialMs: 50, maxMs: 1000 };
 const CLOSE_NORMAL = 1000;
@@ -95,6 +107,13 @@ const STOPPED = 'the connection stopped: create the client again with credential
 type Resolved = Required<Omit<ConnectionOptions, 'token' | 'onError' | 'webSocket'>> & {
   readonly webSocket: WebSocketConstructorLike;
 };
+
+/** What a member said in its last progress answers: no leader has confirmed it since `unconfirmedSince`. */
+interface StaleMember {
+  /** This client's clock; the earliest any of its stale answers implied. */
+  readonly unconfirmedSince: number;
+  readonly reason: string;
+}
 
 export class Connection implements Transport {
   readonly #options: Resolved;
@@ -126,8 +145,13 @@ export class Connection implements Transport {
   /** When the last answered progress request was sent: the connection was caught up then. */
   #confirmedAt: number | undefined;
   #lastMessageAt = 0;
+  #openedAt = 0;
   /** The edge tier said its own state is stale in the last progress answer: how old, and when heard. */
   #edgeStale: { readonly ageMs: number; readonly heardAt: number } | undefined;
+  /** The member said no leader confirms it in its last progress answers. */
+  #memberStale: StaleMember | undefined;
+  /** Members left in a row for answering stale, with no fresh answer since. */
+  #staleMemberMoves = 0;
   /** Since when requests have been refused as retryable with no success in between. */
   #unhealthySince: number | undefined;
 
@@ -328,7 +352,8 @@ export class Connection implements Transport {
 
   #opened(generation: number): void {
     this.#open = true;
-    this.#lastMessageAt = this.#options.clock.now();
+    this.#openedAt = this.#options.clock.now();
+    this.#lastMessageAt = this.#openedAt;
     this.#watches.attach((message) => this.#send(message, generation));
     this.#sendRequest = (text) => this.#sendText(text, generation);
     this.#requests.pump(this.#sendRequest);
@@ -375,6 +400,7 @@ export class Connection implements Transport {
     this.#progress = undefined;
     this.#confirmedAt = undefined;
     this.#edgeStale = undefined;
+    this.#memberStale = undefined;
     this.#unhealthySince = undefined;
     this.#requests.connectionLost();
     this.#watches.detach();
@@ -407,21 +433,68 @@ export class Connection implements Transport {
 
   // ---- liveness ----
 
-  /** Runs a few times per staleAfterMs while the socket is open. */
+  /** Runs twice per confirmation period while the socket is open (and when a member's wait is up). */
   #tick(generation: number): void {
     if (generation !== this.#generation) return;
     const { clock, staleAfterMs } = this.#options;
     const now = clock.now();
+    if (this.#leaveStaleMember(now, generation)) return;
+    const confirmEveryMs = this.#confirmEveryMs();
     const progress = this.#progress;
     if (progress === undefined) {
-      if (now - this.#lastProgressAt >= staleAfterMs / 2) this.#sendProgress(generation);
+      if (now - this.#lastProgressAt >= confirmEveryMs) this.#sendProgress(generation);
     } else if (now - progress.sentAt > 2 * staleAfterMs && now - this.#lastMessageAt > 2 * staleAfterMs) {
       // Nothing at all for two stale periods: a dead path (a laptop that slept, a half-open TCP connection).
       this.#lost(generation);
       return;
     }
     this.#updateLiveness(now);
-    this.#schedule(staleAfterMs / 4, () => this.#tick(generation));
+    const leaveInMs = this.#staleMemberLeftInMs(now);
+    const nextMs = leaveInMs === undefined ? confirmEveryMs / 2 : Math.min(confirmEveryMs / 2, leaveInMs);
+    this.#schedule(nextMs, () => this.#tick(generation));
+  }
+
+  /** How often the connection is confirmed: every staleAfterMs / 2, or failoverAfterMs / 2 while the member says it is stale. */
+  #confirmEveryMs(): number {
+    const { staleAfterMs, failoverAfterMs } = this.#options;
+    return this.#memberStale === undefined ? staleAfterMs / 2 : Math.min(staleAfterMs, failoverAfterMs) / 2;
+  }
+
+  /**
+   * How long a member that says it is stale is kept: failoverAfterMs, doubled for every round of
+   * endpoints already left for it, so that a cluster with no leader anywhere is not toured nonstop.
+   */
+  #staleMemberWaitMs(): number {
+    const { endpoints, failoverAfterMs } = this.#options;
+    const rounds = Math.floor(this.#staleMemberMoves / endpoints.length);
+    return Math.min(Math.max(MAX_STALE_MEMBER_WAIT_MS, failoverAfterMs), failoverAfterMs * 2 ** rounds);
+  }
+
+  /**
+   * Milliseconds until the stale member is left: its wait counts from when it lost the leader's
+   * confirmation, or from when this socket opened if that is later. Undefined while it is not
+   * stale, or when there is no other endpoint to go to (the client stays and shows 'stale').
+   */
+  #staleMemberLeftInMs(now: number): number | undefined {
+    const member = this.#memberStale;
+    if (member === undefined || this.#options.endpoints.length < 2) return undefined;
+    const staleSince = Math.max(member.unconfirmedSince, this.#openedAt);
+    return Math.max(0, staleSince + this.#staleMemberWaitMs() - now);
+  }
+
+  /** Leaves a member whose answers kept saying it is stale for its wait; true if it did. */
+  #leaveStaleMember(now: number, generation: number): boolean {
+    const member = this.#memberStale;
+    if (member === undefined || this.#staleMemberLeftInMs(now) !== 0) return false;
+    this.#onError(
+      new VaneClientError(
+        'unavailable',
+        `leaving ${this.#status.endpoint}: its member has not been confirmed by the cluster's leader for ${Math.round(now - member.unconfirmedSince)} ms (${member.reason}), so it may miss writes; trying another member`,
+      ),
+    );
+    this.#staleMemberMoves++;
+    this.#lost(generation);
+    return true;
   }
 
   #sendProgress(generation: number): void {
@@ -431,23 +504,56 @@ export class Connection implements Transport {
     this.#send({ v: PROTOCOL_VERSION, type: 'progress' }, generation);
   }
 
-  #progressAnswered(revision: number, edge: EdgeFreshness | undefined): void {
+  #progressAnswered(
+    revision: number,
+    edge: EdgeFreshness | undefined,
+    member: MemberFreshness | undefined,
+  ): void {
     const progress = this.#progress;
     if (progress === undefined) return;
     this.#progress = undefined;
+    // The socket works, whatever the member says: reconnections start their backoff over.
+    this.#attempt = 0;
+    if (member?.stale === true) {
+      this.#memberAnsweredStale(member);
+      return;
+    }
+    this.#memberStale = undefined;
+    this.#staleMemberMoves = 0;
     this.#confirmedAt = progress.sentAt;
     // Caught up with an edge whose own state the cluster has not confirmed for ageMs: that much behind.
     this.#edgeStale =
       edge?.stale === true ? { ageMs: edge.ageMs, heardAt: this.#options.clock.now() } : undefined;
-    this.#attempt = 0;
     this.#watches.progress(progress.covers, revision);
     this.#updateLiveness(this.#options.clock.now());
+  }
+
+  /**
+   * The member is caught up with itself but not confirmed by the cluster: neither the connection nor
+   * its watches count as confirmed (a replica loaded from the cache stays marked stale). The tick
+   * runs now, so that confirmations come sooner and the member is left when its wait is up.
+   */
+  #memberAnsweredStale(member: MemberFreshness): void {
+    const now = this.#options.clock.now();
+    const unconfirmedSince = now - member.ageMs;
+    const earlier = this.#memberStale?.unconfirmedSince ?? unconfirmedSince;
+    this.#memberStale = { unconfirmedSince: Math.min(earlier, unconfirmedSince), reason: member.reason };
+    // Shown even when the member is left at once: the status says why the client moves.
+    this.#updateLiveness(now);
+    this.#tick(this.#generation);
   }
 
   #updateLiveness(now: number): void {
     if (!this.#open) return;
     const endpoint = this.#options.endpoints[this.#endpointIndex]!;
     const revision = this.#revision;
+    const member = this.#memberStale;
+    if (member !== undefined) {
+      // Caught up with the member, whose state the leader last confirmed at unconfirmedSince.
+      const lagMs = Math.round(now - member.unconfirmedSince);
+      this.#setStatus({ state: 'stale', endpoint, lagMs, revision });
+      return;
+    }
     if (this.#confirmedAt === undefined) {
       this.#setStatus({ state: 'connecting', endpoint, revision });
       return;
@@ -496,7 +602,8 @@ export class Connection implements Transport {
     switch (message.type) {
       case 'watchResponse':
         this.#noteRevision(message.header.revision);
-        if (message.watchId === -1) this.#progressAnswered(message.header.revision, message.edge);
+        if (message.watchId === -1)
+          this.#progressAnswered(message.header.revision, message.edge, message.freshness);
         else this.#watches.response(message);
         return;
       case 'response':

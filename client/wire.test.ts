@@ -58,3 +58,54 @@ describe('reading key-values from the server', () => {
     assert.match(message.message, /events\[1\]\.kv\.version is not a revision/);
   });
 });
+
+describe("reading a progress answer's freshness", () => {
+  const progress = (fields: Record<string, unknown>) =>
+    readServerMessage(
+      JSON.stringify({
+        v: 1,
+        type: 'watchResponse',
+        watchId: -1,
+        header: { revision: 5, member: 'm1', raftTerm: 2 },
+        events: [],
+        ...fields,
+      }),
+    );
+
+  it("keeps a member's stale freshness with its reason, and an edge's apart from it", () => {
+    const member = progress({ freshness: { stale: true, ageMs: 1800, reason: 'no leader' } });
+    assert.ok(!(member instanceof UnreadableMessage) && member.type === 'watchResponse');
+    assert.deepStrictEqual(member.freshness, { stale: true, ageMs: 1800, reason: 'no leader' });
+    assert.equal(member.edge, undefined);
+    const edge = progress({ edge: { stale: true, ageMs: 40 } });
+    assert.ok(!(edge instanceof UnreadableMessage) && edge.type === 'watchResponse');
+    assert.deepStrictEqual([edge.edge, edge.freshness], [{ stale: true, ageMs: 40 }, undefined]);
+    const healthy = progress({});
+    assert.ok(!(healthy instanceof UnreadableMessage) && healthy.type === 'watchResponse');
+    assert.equal('freshness' in healthy, false);
+  });
+
+  it('gives a missing reason words, and cuts a long one to 200 characters', () => {
+    const silent = progress({ freshness: { stale: true, ageMs: 0 } });
+    assert.ok(!(silent instanceof UnreadableMessage) && silent.type === 'watchResponse');
+    assert.equal(silent.freshness?.reason, 'no reason given');
+    const long = progress({ freshness: { stale: true, ageMs: 0, reason: 'x'.repeat(1000) } });
+    assert.ok(!(long instanceof UnreadableMessage) && long.type === 'watchResponse');
+    assert.equal(long.freshness?.reason.length, 200);
+  });
+
+  it('refuses a freshness of the wrong shape, naming the field', () => {
+    const cases: [unknown, RegExp][] = [
+      ['stale', /freshness is not an object/],
+      [{ stale: 'yes', ageMs: 1 }, /freshness\.stale is not a boolean/],
+      [{ stale: true, ageMs: -1 }, /freshness\.ageMs is not a duration/],
+      [{ stale: true, ageMs: 1, reason: 7 }, /freshness\.reason is not a string/],
+    ];
+    for (const [freshness, message] of cases) {
+      const read = progress({ freshness });
+      assert.ok(read instanceof UnreadableMessage, JSON.stringify(freshness));
+      assert.match(read.message, message);
+    }
+    assert.match(String(progress({ edge: { stale: true } })), /edge\.ageMs is not a duration/);
+  });
+});

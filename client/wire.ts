@@ -28,6 +28,8 @@ export type ServerMessage =
       readonly cancelReason?: string;
       /** Sent by the edge tier (server/edge) beside progress answers: how fresh its own state is. */
       readonly edge?: EdgeFreshness;
+      /** Sent by a member beside a progress answer while the cluster's leader does not confirm it. */
+      readonly freshness?: MemberFreshness;
     }
   | {
       readonly type: 'response';
@@ -42,10 +44,21 @@ export type ServerMessage =
       readonly error: ErrorJson;
     };
 
-/** The edge tier's state is `stale` when the cluster has not confirmed it for `ageMs`. */
+/**
+ * The edge tier's state is `stale` when the cluster has not confirmed it for `ageMs`. Every endpoint
+ * of an edge serves one copy of a prefix, so another edge endpoint would be no fresher.
+ */
 export interface EdgeFreshness {
   readonly stale: boolean;
   readonly ageMs: number;
+}
+
+/**
+ * A member's state is `stale` when the cluster's leader has not confirmed it for `ageMs` (it is cut
+ * off, or far behind): another member may be current. `reason` is the member's own word for it.
+ */
+export interface MemberFreshness extends EdgeFreshness {
+  readonly reason: string;
 }
 
 /** Thrown by the readers below; caught at the message boundary and reported as unreadable. */
@@ -158,14 +171,26 @@ function errorJson(json: unknown): ErrorJson {
   return { ...base, details: object(error.details, 'error.details') as ErrorJson['details'] & object };
 }
 
-function edgeFreshness(json: unknown): EdgeFreshness | undefined {
+function edgeFreshness(json: unknown, what: string): EdgeFreshness | undefined {
   if (json === undefined) return undefined;
-  const edge = object(json, 'edge');
-  if (typeof edge.stale !== 'boolean') fail('edge.stale is not a boolean');
-  const ageMs = edge.ageMs;
+  const freshness = object(json, what);
+  if (typeof freshness.stale !== 'boolean') fail(`${what}.stale is not a boolean`);
+  const ageMs = freshness.ageMs;
   if (typeof ageMs !== 'number' || !Number.isFinite(ageMs) || ageMs < 0)
-    fail('edge.ageMs is not a duration in ms');
-  return { stale: edge.stale, ageMs };
+    fail(`${what}.ageMs is not a duration in ms`);
+  return { stale: freshness.stale, ageMs };
+}
+
+/** Longest reason kept from a member's freshness (it goes into error messages). */
+const MAX_REASON_LENGTH = 200;
+
+function memberFreshness(json: unknown): MemberFreshness | undefined {
+  const freshness = edgeFreshness(json, 'freshness');
+  if (freshness === undefined) return undefined;
+  const reason = (json as Json).reason;
+  if (reason !== undefined && typeof reason !== 'string') fail('freshness.reason is not a string');
+  const said = reason === undefined || reason.length === 0 ? 'no reason given' : reason;
+  return { ...freshness, reason: said.slice(0, MAX_REASON_LENGTH) };
 }
 
 function optionalUint(json: unknown, what: string): number | undefined {
@@ -200,7 +225,8 @@ export function readServerMessage(text: unknown): ServerMessage | UnreadableMess
           compactRevision: optionalUint(message.compactRevision, 'compactRevision'),
           cancelReason:
             message.cancelReason === undefined ? undefined : string(message.cancelReason, 'cancelReason'),
-          edge: edgeFreshness(message.edge),
+          edge: edgeFreshness(message.edge, 'edge'),
+          freshness: memberFreshness(message.freshness),
         });
       }
       case 'response':

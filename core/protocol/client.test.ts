@@ -49,6 +49,7 @@ import { decodeTxnRequest, decodeTxnResponse, encodeTxnRequest, encodeTxnRespons
 import {
   decodeWatchClientMessage,
   decodeWatchServerMessage,
+  encodeProgressAnswer,
   encodeWatchClientMessage,
   encodeWatchError,
   encodeWatchResponse,
@@ -203,6 +204,32 @@ describe('client JSON codecs round-trip', () => {
       ),
       { numRuns: 200 },
     );
+  });
+
+  it("progress answers, with a member's freshness only when it is stale, and the edge's", () => {
+    const m = { member: 'm2', raftTerm: 3 };
+    const progress = { watchId: -1, revision: 8, events: [] };
+    assert.deepStrictEqual(wire(encodeProgressAnswer(8, m)), wire(encodeWatchResponse(progress, m, 'utf8')));
+    const freshness = { stale: true, ageMs: 2300, reason: 'no leader' };
+    assert.deepStrictEqual(
+      expectValue(decodeWatchServerMessage(wire(encodeProgressAnswer(8, m, freshness)))),
+      {
+        type: 'watchResponse',
+        header: { revision: 8, ...m },
+        response: progress,
+        freshness,
+      },
+    );
+    const edge = { stale: false, ageMs: 0 };
+    const fromEdge = { ...encodeWatchResponse(progress, m, 'utf8'), edge };
+    assert.deepStrictEqual(expectValue(decodeWatchServerMessage(wire(fromEdge))), {
+      type: 'watchResponse',
+      header: { revision: 8, ...m },
+      response: progress,
+      edge,
+    });
+    const bad = { ...encodeWatchResponse(progress, m, 'utf8'), freshness: { stale: true, ageMs: -5 } };
+    assert.match(expectError(decodeWatchServerMessage(wire(bad))).message, /watch\.freshness\.ageMs/);
   });
 
   it('leases', () => {

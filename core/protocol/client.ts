@@ -564,6 +564,21 @@ export const watchEventSchema = z
   .register(clientSchemas, { id: 'WatchEvent' });
 export type WatchEventJson = z.infer<typeof watchEventSchema>;
 
+/** How current the answering server's own state is, beside a progress answer. */
+export const freshnessSchema = z
+  .object({
+    stale: z.boolean().meta({ description: 'The cluster has not confirmed this state lately.' }),
+    ageMs: z.number().nonnegative().meta({
+      description: 'Milliseconds the state has gone unconfirmed (0 when not stale).',
+    }),
+    reason: z
+      .string()
+      .optional()
+      .meta({ description: "Why, in words: 'no leader', 'no word from the leader for over 1000 ms'..." }),
+  })
+  .register(clientSchemas, { id: 'Freshness' });
+export type FreshnessJson = z.infer<typeof freshnessSchema>;
+
 export const watchServerMessageSchema = z
   .discriminatedUnion('type', [
     z.object({
@@ -576,6 +591,14 @@ export const watchServerMessageSchema = z
       canceled: z.boolean().optional(),
       compactRevision: uint.optional(),
       cancelReason: z.string().optional(),
+      freshness: freshnessSchema.optional().meta({
+        description:
+          "Progress answers of a member that is cut off from the cluster's leader, or far behind it (absent while it is healthy): its revision may be old. Another member may be current.",
+      }),
+      edge: freshnessSchema.optional().meta({
+        description:
+          "Progress and created answers of the edge tier: how long the cluster has not confirmed the edge's own copy (every edge endpoint shares it).",
+      }),
     }),
     z.object({
       v: protocolVersion,

@@ -79,9 +79,11 @@ export { COMMAND_CODEC_VERSION, PEER_FRAME_VERSION, PROTOCOL_VERSION } from './v
 export {
   decodeWatchClientMessage,
   decodeWatchServerMessage,
+  encodeProgressAnswer,
   encodeWatchClientMessage,
   encodeWatchError,
   encodeWatchResponse,
+  type Freshness,
   PROGRESS_WATCH_ID,
   type WatchClientMessage,
   type WatchServerMessage,

@@ -6,6 +6,7 @@ import type { VaneError } from '../errors.ts';
 import { DEFAULT_LIMITS, type Limits } from '../limits.ts';
 import type { WatchEvent, WatchRequest, WatchResponse } from '../store/types.ts';
 import {
+  type FreshnessJson,
   type ResponseHeaderJson,
   type WatchClientMessageJson,
   type WatchEventJson,
@@ -34,7 +35,15 @@ export type WatchClientMessage =
   | RequestMessage;
 
 export type WatchServerMessage =
-  | { readonly type: 'watchResponse'; readonly header: ResponseHeaderJson; readonly response: WatchResponse }
+  | {
+      readonly type: 'watchResponse';
+      readonly header: ResponseHeaderJson;
+      readonly response: WatchResponse;
+      /** A member's progress answer while the cluster's leader has not confirmed its state. */
+      readonly freshness?: Freshness;
+      /** The edge tier's progress and created answers: how fresh the edge's own copy is. */
+      readonly edge?: Freshness;
+    }
   | {
       readonly type: 'response';
       readonly id: number;
@@ -51,6 +60,9 @@ export type WatchServerMessage =
 
 /** The watchId of a progress notification that answers a `progress` message (for every watch at once). */
 export const PROGRESS_WATCH_ID = -1;
+
+/** How current the answering server's state is: `stale` when the cluster has not confirmed it for `ageMs`. */
+export type Freshness = FreshnessJson;
 
 // ---- client → server ----
 
@@ -157,6 +169,20 @@ export function encodeWatchResponse(
   );
 }
 
+/**
+ * The answer to a `progress` message: every watch on the connection is caught up to `revision`. A
+ * member that is not confirmed by the cluster's leader says so (`freshness`), so that a client can
+ * tell it is serving an old revision and go to another member; a healthy member leaves it out.
+ */
+export function encodeProgressAnswer(
+  revision: number,
+  meta: ResponseMeta,
+  freshness?: Freshness,
+): WatchServerMessageJson {
+  const answer = encodeWatchResponse({ watchId: PROGRESS_WATCH_ID, revision, events: [] }, meta, 'utf8');
+  return freshness === undefined || answer.type !== 'watchResponse' ? answer : { ...answer, freshness };
+}
+
 /** An error on the watch stream, about one watch (watchId) or the stream as a whole. */
 export function encodeWatchError(error: VaneError, watchId?: number): WatchServerMessageJson {
   const json = { v: PROTOCOL_VERSION, type: 'error' as const, error: encodeErrorBody(error).error };
@@ -204,7 +230,10 @@ export function decodeWatchServerMessage(
           cancelReason: parsed.cancelReason,
         },
       );
-      return { type: 'watchResponse', header: parsed.header, response };
+      return withOptional<Extract<WatchServerMessage, { type: 'watchResponse' }>>(
+        { type: 'watchResponse', header: parsed.header, response },
+        { freshness: parsed.freshness, edge: parsed.edge },
+      );
     },
     checkVersion,
   );

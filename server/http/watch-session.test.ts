@@ -70,6 +70,14 @@ function responses(socket: FakeSocket): WatchResponse[] {
   });
 }
 
+/** The progress answers (watchId -1) sent, with the freshness they carried. */
+function progressAnswers(socket: FakeSocket) {
+  return socket
+    .messages()
+    .filter((message) => message.type === 'watchResponse' && message.response.watchId === -1)
+    .map((message) => message as Extract<WatchServerMessage, { type: 'watchResponse' }>);
+}
+
 function errors(socket: FakeSocket) {
   return socket
     .messages()
@@ -193,6 +201,36 @@ describe('WatchSession', () => {
         [1, 0, true],
         [-1, 2, false],
       ],
+    );
+  });
+
+  test('a progress request to a member cut off from the leader is still answered, marked stale with how long and why', async () => {
+    const s = setup();
+    s.send({ type: 'watchCreate', watchId: 1, key: 'a' });
+    await s.put('a', 'before the partition');
+    s.send({ type: 'progress' });
+    const healthy = progressAnswers(s.socket);
+    assert.deepEqual(
+      healthy.map((m) => [m.response.revision, m.freshness]),
+      [[1, undefined]],
+      'a healthy member says nothing about freshness',
+    );
+    s.socket.clear();
+    s.member.healthState = { ok: false, reason: 'no word from the leader for over 1000 ms' };
+    const status = s.member.status();
+    s.member.status = () => ({ ...status, leaderContactMs: 1730.4 });
+    s.send({ type: 'progress' });
+    assert.deepEqual(
+      progressAnswers(s.socket).map((m) => [m.response.revision, m.freshness]),
+      [[1, { stale: true, ageMs: 1730, reason: 'no word from the leader for over 1000 ms' }]],
+    );
+    s.socket.clear();
+    s.member.healthState = { ok: true };
+    s.send({ type: 'progress' });
+    assert.deepEqual(
+      progressAnswers(s.socket).map((m) => [m.response.revision, m.freshness]),
+      [[1, undefined]],
+      'healthy again: not stale',
     );
   });
 

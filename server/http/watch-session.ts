@@ -13,11 +13,12 @@ import { isVaneError, type VaneError, vaneError } from '../../core/errors.ts';
 import { DEFAULT_LIMITS, formatBytes, type Limits } from '../../core/limits.ts';
 import {
   decodeWatchClientMessage,
+  encodeProgressAnswer,
   encodeRequestError,
   encodeRequestResponse,
   encodeWatchError,
+  type Freshness,
   isDecodeError,
-  PROGRESS_WATCH_ID,
   parseJsonBody,
   type RequestMessage,
   type ResponseMeta,
@@ -436,18 +437,25 @@ export class WatchSession implements WatchSocketListener {
 
   /**
    * Answers a progress request once every watch has delivered all it has: each is then caught up
-   * to the member's revision, which one response (watchId -1) reports for all of them.
+   * to the member's revision, which one response (watchId -1) reports for all of them. A member cut
+   * off from the leader still answers (its revision is true, only old), saying so, so that the
+   * client can show it is stale and go to another member.
    */
   #answerProgress(): void {
     this.#progressRequested = false;
     const header = this.#member.header();
-    this.#sendControlText(
-      responseEncoder.encode(
-        { watchId: PROGRESS_WATCH_ID, revision: header.revision, events: [] },
-        header,
-        'utf8',
-      ),
-    );
+    this.#sendControl(encodeProgressAnswer(header.revision, header, this.#freshness()));
+  }
+
+  /** Undefined while the member is healthy; otherwise how long no leader has confirmed it, and why. */
+  #freshness(): Freshness | undefined {
+    const health = this.#member.health();
+    if (health.ok) return undefined;
+    return {
+      stale: true,
+      ageMs: Math.round(this.#member.status().leaderContactMs),
+      reason: health.reason ?? 'the member is not healthy',
+    };
   }
 
   #sendResponse(watch: OpenWatch, response: WatchResponse, meta: ResponseMeta): void {

@@ -483,7 +483,9 @@ export class Member implements MemberApi {
       this.deps.logger.info({ leader, role }, leader ? 'leader elected' : 'leader lost');
       this.deps.metrics.countLeaderChange();
       this.leader = leader;
-      this.lastLeaderContact = this.deps.now();
+      // Counted from the last word of the leader that was lost, not from noticing the loss: the
+      // age a cut-off member reports to its clients (progress answers) is then its true one.
+      if (leader !== null) this.lastLeaderContact = this.deps.now();
       // Writes forwarded to a leader that died were lost with it: propose them again to the new
       // one now, not a retry interval later (their request ids keep them from applying twice).
       if (leader !== null) this.proposals.retryAll(this.deps.now());
