@@ -179,9 +179,9 @@ export class PrefixObject {
         this.#browsers.notifyProgress(at);
         this.#fence.advanced(at);
       },
-      connection: (live) => {
-        // Going down: the state was current until now.
-        if (this.#live && !live) this.#confirmedAt = Date.now();
+      connection: (live, lagMs) => {
+        // Going down: the state was current until now, or until lagMs ago (a cut-off member).
+        if (this.#live && !live) this.#confirmedAt = Date.now() - (lagMs ?? 0);
         this.#live = live;
       },
     });

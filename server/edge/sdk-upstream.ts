@@ -41,7 +41,9 @@ export function startSdkUpstream(
     onError: (error) => console.error(`edge upstream for '${prefix}': ${error.message}`),
   });
   const client = createClient({ endpoints: config.clusterEndpoints, transport: connection });
-  const unsubscribe = connection.onStatus((status) => listener.connection(status.state === 'live'));
+  const unsubscribe = connection.onStatus((status) =>
+    listener.connection(status.state === 'live', status.state === 'stale' ? status.lagMs : undefined),
+  );
   let closed = false;
   let watch: { close(): void } | undefined;
   let retryTimer: ReturnType<typeof setTimeout> | undefined;

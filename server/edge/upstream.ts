@@ -8,8 +8,12 @@ export interface UpstreamListener {
   changed(revision: number, events: readonly WatchEvent[]): void;
   /** Nothing changed in the prefix up to `revision`. */
   progressed(revision: number): void;
-  /** The connection to the cluster is up (changes arrive as they happen) or down. */
-  connection(live: boolean): void;
+  /**
+   * The connection to the cluster is up (changes arrive as they happen) or down; when down with the
+   * connection still open (a member that says it is cut off), `lagMs` is how long its state has gone
+   * unconfirmed, so that the object's own age counts from then, not from when it heard.
+   */
+  connection(live: boolean, lagMs?: number): void;
 }
 
 /** One live feed of a prefix from the cluster, over one connection. */
