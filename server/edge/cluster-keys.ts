@@ -20,7 +20,12 @@ const keysAnswerSchema = z.object({
   audience: z.string(),
   keys: z
     .array(
-      z.object({ kid: z.string().min(1), kty: z.literal('OKP'), crv: z.literal('Ed25519'), x: z.string() }),
+      z.object({
+        kid: z.string().min(1),
+        kty: z.literal('OKP'),
+        crv: z.literal('Ed25519'),
+        x: z.string().regex(/^[A-Za-z0-9_-]{43}$/, 'not an Ed25519 public key (32 bytes in base64url)'),
+      }),
     )
     .max(MAX_AUTH_KEYS),
 });
@@ -74,14 +79,22 @@ export class ClusterKeys {
   /** The keys, fetched when none are known or those known are older than authKeysCacheMs. */
   current(): Promise<ClusterKeysView | VaneError> {
     const view = this.#view;
-    if (view !== undefined && this.#now() - view.fetchedAt < this.#options.limits.authKeysCacheMs) {
+    const now = this.#now();
+    if (view !== undefined && now - view.fetchedAt < this.#options.limits.authKeysCacheMs) {
       return Promise.resolve(view);
+    }
+    // After a failed fetch the cluster is asked again authKeysRefetchMs later, not on every read
+    // (each of which would otherwise wait for every member to fail).
+    if (this.#inFlight === undefined && now - this.#lastAttemptAt < this.#options.limits.authKeysRefetchMs) {
+      return Promise.resolve(this.#withoutFreshKeys());
     }
     return this.#refresh();
   }
 
   /** The keys after a token named `kid`, which `view` lacks: fetched again unless that was done lately. */
   afterUnknownKid(view: ClusterKeysView): Promise<ClusterKeysView | VaneError> {
+    // A fetch in flight may bring the kid (tokens from a new member's key tend to arrive together).
+    if (this.#inFlight !== undefined) return this.#inFlight;
     if (this.#now() - this.#lastAttemptAt < this.#options.limits.authKeysRefetchMs) {
       return Promise.resolve(this.#view ?? view);
     }
@@ -95,12 +108,7 @@ export class ClusterKeys {
         this.#inFlight = undefined;
         if (typeof fetched === 'string') {
           console.error(`edge: cannot fetch the cluster's token keys: ${fetched}`);
-          if (this.#view !== undefined) return this.#view;
-          if (!this.#options.edgeHasToken) return UNREACHED_CLUSTER_WITHOUT_AUTH;
-          return vaneError(
-            'unavailable',
-            'the edge cannot reach the cluster to learn its token keys; retry in a moment',
-          );
+          return this.#withoutFreshKeys();
         }
         this.#view = fetched;
         return fetched;
@@ -111,6 +119,16 @@ export class ClusterKeys {
       },
     );
     return this.#inFlight;
+  }
+
+  /** What the edge goes by when it cannot fetch: the last keys, else as edgeHasToken's comment says. */
+  #withoutFreshKeys(): ClusterKeysView | VaneError {
+    if (this.#view !== undefined) return this.#view;
+    if (!this.#options.edgeHasToken) return UNREACHED_CLUSTER_WITHOUT_AUTH;
+    return vaneError(
+      'unavailable',
+      'the edge cannot reach the cluster to learn its token keys; retry in a moment',
+    );
   }
 
   /** The view from the first member that answers, or why none did. */
@@ -134,7 +152,9 @@ export class ClusterKeys {
         }
         const parsed = keysAnswerSchema.safeParse(JSON.parse(text));
         if (!parsed.success) {
-          failures.push(`${url}: not a keys answer (${parsed.error.issues[0]?.message ?? 'invalid'})`);
+          const issue = parsed.error.issues[0];
+          const where = issue === undefined || issue.path.length === 0 ? '' : `${issue.path.join('.')}: `;
+          failures.push(`${url}: not a keys answer (${where}${issue?.message ?? 'invalid'})`);
           continue;
         }
         const keys = new Map<string, CryptoKey>();
