@@ -66,6 +66,8 @@ function buildOnce(): void {
   built = true;
 }
 
+const PORT_FLOOR = 10_000;
+
 /**
  * The lowest port the kernel hands out to outgoing connections (and to listen(0)). Ports below it
  * are never taken by a client socket: a port from listen(0), closed and handed to a member, could
@@ -75,13 +77,13 @@ function buildOnce(): void {
 function ephemeralLow(): number {
   try {
     const low = Number.parseInt(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8'), 10);
-    return Number.isInteger(low) && low > 2048 ? low : 32768;
+    // A range starting lower leaves no room below it: ports are then picked in it, as listen(0) would.
+    return Number.isInteger(low) && low > PORT_FLOOR + 1000 ? low : 32768;
   } catch {
     return 32768;
   }
 }
 
-const PORT_FLOOR = 10_000;
 const handedOut = new Set<number>();
 
 function canListen(port: number): Promise<boolean> {
