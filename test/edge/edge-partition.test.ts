@@ -8,8 +8,12 @@ import { TestCluster, waitFor } from '../cluster/harness.ts';
 import { PeerProxy } from '../cluster/proxy.ts';
 import { EdgeWorker } from './edge-harness.ts';
 
-/** The members' election timeout (TestCluster's default timing): a member says it is stale only past it. */
-const ELECTION_MS = 1000;
+/**
+ * How far the age may be from the time since the partition: a heartbeat interval (100 ms) before
+ * it, a read's latency after it, on a busy machine. The election timeout (1 s), which a wrong age
+ * would be short by, is well beyond it.
+ */
+const AGE_TOLERANCE_MS = 750;
 
 describe('the edge tier reading from a member cut off from its cluster', { timeout: 120_000 }, () => {
   const proxy = new PeerProxy(createRandom(29));
@@ -67,15 +71,12 @@ describe('the edge tier reading from a member cut off from its cluster', { timeo
     });
     const seenAfterMs = Math.round(performance.now() - partitionedAt);
     t.diagnostic(`first stale answer ${seenAfterMs} ms after the partition, age ${first.ageMs} ms`);
-    // The member reports itself stale only once it has not heard its leader for an election
-    // timeout, so the age is at least that; counted from when the edge heard, it would be near 0.
+    // Counted from when the member last heard its leader, the age is about the time since the
+    // partition (a heartbeat more, a read's latency less); counted from when the edge heard it
+    // was stale (about an election timeout later), it would be near 0.
     assert.ok(
-      first.ageMs >= ELECTION_MS,
+      Math.abs(first.ageMs - seenAfterMs) <= AGE_TOLERANCE_MS,
       `age ${first.ageMs} ms at the first stale answer, ${seenAfterMs} ms after the partition`,
-    );
-    assert.ok(
-      first.ageMs <= seenAfterMs + 250,
-      `age ${first.ageMs} ms exceeds the partition's ${seenAfterMs} ms`,
     );
 
     proxy.heal();
