@@ -486,13 +486,7 @@ describe('Connection', () => {
     const { network, clock, connection, statuses } = await connect();
     network.last.open();
     const answer = (revision: number, edge: { stale: boolean; ageMs: number }) =>
-      network.last.receive({
-        type: 'watchResponse',
-        watchId: -1,
-        header: header(revision),
-        events: [],
-        edge,
-      });
+      network.last.answerProgress(revision, { edge });
     answer(3, { stale: true, ageMs: 4000 });
     assert.deepStrictEqual(connection.status, {
       state: 'stale',
@@ -521,13 +515,10 @@ describe('Connection', () => {
     const NO_WORD = 'no word from the leader for over 1000 ms';
     /** A member's progress answer: stale for ageMs, with its reason; or fresh without either. */
     const answer = (network: FakeNetwork, revision: number, ageMs?: number) =>
-      network.last.receive({
-        type: 'watchResponse',
-        watchId: -1,
-        header: header(revision),
-        events: [],
-        ...(ageMs === undefined ? {} : { freshness: { stale: true, ageMs, reason: NO_WORD } }),
-      });
+      network.last.answerProgress(
+        revision,
+        ageMs === undefined ? {} : { freshness: { stale: true, ageMs, reason: NO_WORD } },
+      );
 
     it('is stale with its age, confirms every failoverAfterMs / 2, and leaves it for another endpoint after failoverAfterMs', async () => {
       const { network, clock, connection, errors } = await connect({
@@ -704,6 +695,36 @@ describe('Connection', () => {
       const socket = network.last;
       while (network.last === socket) await clock.advance(250);
       assert.equal(clock.now() - lapsedAt, 1000);
+    });
+
+    it('never waits longer than a minute on a stale member, however many rounds the tour takes', async () => {
+      const { network, clock } = await connect({
+        staleAfterMs: 10_000,
+        failoverAfterMs: 1000,
+        random: sequence(0, 0),
+      });
+      const waits: number[] = [];
+      let openedAt = 0;
+      for (let visit = 0; visit < 24; visit++) {
+        network.last.open();
+        answer(network, 2, 600_000);
+        const socket = network.last;
+        // The member keeps answering, stale, every confirmation the client sends.
+        let answered = socket.ofType('progress').length;
+        while (network.last === socket) {
+          await clock.advance(500);
+          if (network.last === socket && socket.ofType('progress').length > answered) {
+            answered = socket.ofType('progress').length;
+            answer(network, 2, 600_000);
+          }
+        }
+        waits.push(Math.round(clock.now() - openedAt));
+        openedAt = clock.now();
+      }
+      // Three endpoints per round; the wait doubles each round until the minute.
+      const perRound = Array.from({ length: 8 }, (_, round) => waits[round * 3]);
+      assert.deepStrictEqual(perRound, [1000, 2000, 4000, 8000, 16_000, 32_000, 60_000, 60_000]);
+      assert.ok(Math.max(...waits) === 60_000, `waits ${waits.join(', ')}`);
     });
   });
 

@@ -122,8 +122,15 @@ export class FakeSocket implements WebSocketLike {
   }
 
   /** Answers the oldest unanswered progress request with `revision`. */
-  answerProgress(revision: number): void {
-    this.receive({ type: 'watchResponse', watchId: -1, header: header(revision), events: [] });
+  /** A progress answer (watchId -1), with what the server says of its own freshness, if anything. */
+  answerProgress(
+    revision: number,
+    said: {
+      readonly edge?: { stale: boolean; ageMs: number };
+      readonly freshness?: { stale: boolean; ageMs: number; reason: string };
+    } = {},
+  ): void {
+    this.receive({ type: 'watchResponse', watchId: -1, header: header(revision), events: [], ...said });
   }
 }
 

@@ -16,6 +16,8 @@ export interface TestMember {
   readonly running: RunningMember;
   /** Every JSON log line the member wrote, in order. */
   readonly logLines: readonly string[];
+  /** WAL fsyncs so far, as its /metrics reports them (vane_wal_fsync_seconds_count). */
+  walFsyncs(): Promise<number>;
   /** Stops the member and removes its data directory. */
   stop(): Promise<void>;
 }
@@ -64,5 +66,11 @@ export async function startOneMemberCluster(flags: RawServeOptions = {}): Promis
     }
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
-  return { running, logLines, stop };
+  const walFsyncs = async (): Promise<number> => {
+    const text = await (await fetch(`http://127.0.0.1:${running.clientPort}/metrics`)).text();
+    const count = /^vane_wal_fsync_seconds_count (\d+)$/m.exec(text)?.[1];
+    if (count === undefined) throw new Error('the metrics do not list vane_wal_fsync_seconds_count');
+    return Number(count);
+  };
+  return { running, logLines, walFsyncs, stop };
 }

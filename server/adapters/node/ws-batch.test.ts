@@ -11,13 +11,6 @@ after(async () => {
   for (const member of members) await member.stop();
 });
 
-async function fsyncCount(port: number): Promise<number> {
-  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-  const count = /^vane_wal_fsync_seconds_count (\d+)$/m.exec(text)?.[1];
-  assert.ok(count !== undefined, 'the metrics list vane_wal_fsync_seconds_count');
-  return Number(count);
-}
-
 function open(port: number): Promise<WebSocket> {
   const socket = new WebSocket(`ws://127.0.0.1:${port}/v1/watch`);
   return new Promise((resolve, reject) => {
@@ -37,7 +30,7 @@ test('puts sent together on many WebSocket connections are written with a few fs
   members.push(member);
   const port = member.running.clientPort;
   const sockets = await Promise.all(Array.from({ length: CONNECTIONS }, () => open(port)));
-  const before = await fsyncCount(port);
+  const before = await member.walFsyncs();
   const answers = sockets.map(answer);
   sockets.forEach((socket, i) => {
     socket.send(
@@ -45,7 +38,7 @@ test('puts sent together on many WebSocket connections are written with a few fs
     );
   });
   for (const reply of await Promise.all(answers)) assert.equal(reply.type, 'response');
-  const fsyncs = (await fsyncCount(port)) - before;
+  const fsyncs = (await member.walFsyncs()) - before;
   // The sends may reach the member over a few turns of its event loop; one fsync each is the bug.
   assert.ok(fsyncs <= CONNECTIONS / 4, `${fsyncs} fsyncs for ${CONNECTIONS} puts`);
   for (const socket of sockets) socket.close();
